@@ -1,0 +1,304 @@
+#include "vsecm/kernel/secret_registry.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include <fmt/format.h>
+
+namespace vsecm::kernel {
+namespace {
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("._:@+=,-").find(c) != std::string_view::npos;
+}
+
+Timestamp Now() {
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+Status ValidateRequest(const UpsertRequest& r, bool have_transform) {
+  if (r.workloads.empty()) return InvalidArgument("no workloads given");
+  for (const std::string& w : r.workloads) {
+    VSECM_RETURN_IF_ERROR(ValidateSecretName(w).WithContext("workloads"));
+  }
+  if (r.values.empty()) return InvalidArgument("no value given");
+  static constexpr std::string_view kFormats[] = {"", "json", "yaml", "raw"};
+  if (std::find(std::begin(kFormats), std::end(kFormats), r.format) == std::end(kFormats)) {
+    return InvalidArgument(fmt::format("format \"{}\" is not one of json, yaml, raw", r.format));
+  }
+  if (!have_transform && (!r.template_text.empty() || !r.format.empty())) {
+    return FailedPrecondition("a template or format was given but no transform plugin is configured");
+  }
+  for (const std::string& ns : r.namespaces) {
+    VSECM_RETURN_IF_ERROR(ValidateSecretName(ns).WithContext("namespaces"));
+  }
+  if (r.not_before && r.expires_after && *r.expires_after <= *r.not_before) {
+    return InvalidArgument("expires is not after notBefore");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateSecretName(std::string_view name) {
+  if (name.empty() || name.size() > 250) {
+    return InvalidArgument(fmt::format("a name is 1 to 250 bytes, got {}", name.size()));
+  }
+  if (name.front() == '.') return InvalidArgument("a name must not start with '.'");
+  for (char c : name) {
+    if (!IsNameChar(c)) {
+      return InvalidArgument(fmt::format("a name must not contain the byte 0x{:02x}; allowed are "
+                                         "A-Z a-z 0-9 and ._:@+=,-",
+                                         static_cast<unsigned char>(c)));
+    }
+  }
+  return Status::Ok();
+}
+
+SecretRegistry::SecretRegistry(CryptoProvider& crypto, StoreProvider& store,
+                               TransformProvider* transform, AuditSink& audit)
+    : crypto_(crypto), store_(store), transform_(transform), audit_(audit) {}
+
+std::mutex& SecretRegistry::StripeFor(std::string_view name) const {
+  return write_stripes_[std::hash<std::string_view>{}(name) % write_stripes_.size()];
+}
+
+void SecretRegistry::Audit(const Caller& caller, AuditAction action, std::string_view target,
+                           const Status& s) const {
+  AuditEvent e;
+  e.time = Now();
+  e.correlation_id = caller.correlation_id;
+  e.actor = caller.actor;
+  e.action = action;
+  e.target = std::string(target);
+  // Denied: the kernel refused the request. Failure: it tried and could not.
+  e.outcome = s.ok() ? AuditOutcome::kSuccess
+              : action == AuditAction::kRefuse || s.code() == StatusCode::kPermissionDenied
+                  ? AuditOutcome::kDenied
+                  : AuditOutcome::kFailure;
+  e.reason = s.ok() ? std::string() : s.ToString();
+  audit_.Record(e);
+}
+
+StatusOr<SecretBytes> SecretRegistry::Render(const SecretRecord& record) const {
+  // A workload receives the newest value, rendered through its template and format.
+  const SecretBytes& value = record.values.back();
+  if (transform_ == nullptr) return value.Clone();
+  return transform_->Apply(value.Expose(), record.template_text, record.format);
+}
+
+StatusOr<SecretRegistry::EntryPtr> SecretRegistry::Find(std::string_view name) const {
+  std::shared_lock lock(map_mutex_);
+  auto it = entries_.find(std::string(name));
+  if (it == entries_.end()) return NotFound(fmt::format("no secret for \"{}\"", name));
+  return it->second;
+}
+
+Status SecretRegistry::Upsert(const Caller& caller, const UpsertRequest& request) {
+  std::string targets = fmt::format("{}", fmt::join(request.workloads, ","));
+  if (Status s = ValidateRequest(request, transform_ != nullptr); !s.ok()) {
+    Audit(caller, AuditAction::kRefuse, targets, s);
+    return s;
+  }
+  // Lock each distinct stripe once, in address order, so concurrent multi-name upserts cannot
+  // deadlock.
+  std::vector<std::mutex*> stripes;
+  for (const std::string& w : request.workloads) stripes.push_back(&StripeFor(w));
+  std::sort(stripes.begin(), stripes.end());
+  stripes.erase(std::unique(stripes.begin(), stripes.end()), stripes.end());
+  std::vector<std::unique_lock<std::mutex>> held;
+  for (std::mutex* m : stripes) held.emplace_back(*m);
+
+  // Phase 1: build, render and encrypt every record. Nothing is written yet, so a bad template
+  // or a crypto failure changes nothing.
+  struct Prepared {
+    std::shared_ptr<Entry> entry;
+    Bytes ciphertext;
+    bool existed;
+  };
+  std::vector<Prepared> prepared;
+  const Timestamp now = Now();
+  for (const std::string& name : request.workloads) {
+    auto existing = Find(name);
+    auto entry = std::make_shared<Entry>();
+    SecretRecord& r = entry->record;
+    r.name = name;
+    if (request.mode == UpsertMode::kAppend && existing.ok()) {
+      for (const SecretBytes& v : (*existing)->record.values) r.values.push_back(v.Clone());
+    }
+    for (const SecretBytes& v : request.values) r.values.push_back(v.Clone());
+    r.namespaces = request.namespaces;
+    r.template_text = request.template_text;
+    r.format = request.format;
+    r.correlation_id = caller.correlation_id;
+    r.created = existing.ok() ? (*existing)->record.created : now;
+    r.updated = now;
+    r.not_before = request.not_before;
+    r.expires_after = request.expires_after;
+
+    auto rendered = Render(r);
+    if (!rendered.ok()) {
+      Status s = rendered.status().WithContext(fmt::format("rendering \"{}\"", name));
+      Audit(caller, AuditAction::kRefuse, name, s);
+      return s;
+    }
+    entry->rendered = std::move(rendered).value();
+    SecretBytes plain = EncodeRecord(r);
+    auto ciphertext = crypto_.Encrypt(plain.Expose());
+    if (!ciphertext.ok()) {
+      Status s = ciphertext.status().WithContext(fmt::format("encrypting \"{}\"", name));
+      Audit(caller, existing.ok() ? AuditAction::kUpdate : AuditAction::kCreate, name, s);
+      return s;
+    }
+    prepared.push_back({std::move(entry), std::move(ciphertext).value(), existing.ok()});
+  }
+
+  // Phase 2: make each record durable, then publish it. Readers see a record only once the
+  // store has acknowledged it.
+  std::vector<std::string> written;
+  for (Prepared& p : prepared) {
+    const std::string& name = p.entry->record.name;
+    AuditAction action = p.existed ? AuditAction::kUpdate : AuditAction::kCreate;
+    if (Status s = store_.Put(name, p.ciphertext); !s.ok()) {
+      std::string context = written.empty()
+                                ? fmt::format("storing \"{}\"", name)
+                                : fmt::format("storing \"{}\" (already stored: {})", name,
+                                              fmt::join(written, ","));
+      s = s.WithContext(context);
+      Audit(caller, action, name, s);
+      return s;
+    }
+    {
+      std::unique_lock lock(map_mutex_);
+      entries_[name] = std::move(p.entry);
+    }
+    written.push_back(name);
+    Audit(caller, action, name, Status::Ok());
+  }
+  return Status::Ok();
+}
+
+Status SecretRegistry::Delete(const Caller& caller, const std::vector<std::string>& names) {
+  if (names.empty()) {
+    Status s = InvalidArgument("no workloads given");
+    Audit(caller, AuditAction::kRefuse, "", s);
+    return s;
+  }
+  for (const std::string& name : names) {
+    if (Status s = ValidateSecretName(name).WithContext("workloads"); !s.ok()) {
+      Audit(caller, AuditAction::kRefuse, name, s);
+      return s;
+    }
+  }
+  for (const std::string& name : names) {
+    std::lock_guard stripe(StripeFor(name));
+    if (Status s = store_.Remove(name); !s.ok()) {
+      s = s.WithContext(fmt::format("deleting \"{}\"", name));
+      Audit(caller, AuditAction::kDelete, name, s);
+      return s;
+    }
+    {
+      std::unique_lock lock(map_mutex_);
+      entries_.erase(name);
+    }
+    Audit(caller, AuditAction::kDelete, name, Status::Ok());
+  }
+  return Status::Ok();
+}
+
+StatusOr<SecretView> SecretRegistry::Read(const Caller& caller, std::string_view name) const {
+  auto found = Find(name);
+  Status s = found.status();
+  if (found.ok()) {
+    const SecretRecord& r = (*found)->record;
+    Timestamp now = Now();
+    if (r.not_before && now < *r.not_before) {
+      s = NotFound(fmt::format("the secret for \"{}\" is not valid before {}", name,
+                               FormatRfc3339(*r.not_before)));
+    } else if (r.expires_after && now > *r.expires_after) {
+      s = NotFound(fmt::format("the secret for \"{}\" expired at {}", name,
+                               FormatRfc3339(*r.expires_after)));
+    }
+  }
+  Audit(caller, AuditAction::kRead, name, s);
+  if (!s.ok()) return s;
+  const Entry& e = **found;
+  return SecretView{e.record.name, e.rendered.Clone(), e.record.created, e.record.updated};
+}
+
+std::vector<SecretSummary> SecretRegistry::List(const Caller& caller) const {
+  std::vector<EntryPtr> snapshot;
+  {
+    std::shared_lock lock(map_mutex_);
+    for (const auto& [name, entry] : entries_) snapshot.push_back(entry);
+  }
+  std::vector<SecretSummary> out;
+  for (const EntryPtr& e : snapshot) {
+    const SecretRecord& r = e->record;
+    out.push_back({r.name, r.namespaces, r.created, r.updated, r.not_before, r.expires_after});
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  Audit(caller, AuditAction::kList, "*", Status::Ok());
+  return out;
+}
+
+StatusOr<std::vector<std::pair<std::string, Bytes>>> SecretRegistry::ListEncrypted(
+    const Caller& caller) const {
+  std::vector<std::pair<std::string, Bytes>> out;
+  for (const SecretSummary& s : List(caller)) {
+    auto ciphertext = store_.Get(s.name);
+    if (ciphertext.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
+    if (!ciphertext.ok()) return ciphertext.status();
+    out.emplace_back(s.name, std::move(ciphertext).value());
+  }
+  return out;
+}
+
+RecoveryReport SecretRegistry::Recover() {
+  RecoveryReport report;
+  Caller kernel{"kernel", NewCorrelationId()};
+  auto names = store_.List();
+  if (!names.ok()) {
+    report.failed.emplace_back("*", names.status());
+    Audit(kernel, AuditAction::kRecover, "*", names.status());
+    return report;
+  }
+  for (const std::string& name : *names) {
+    auto load = [&]() -> StatusOr<std::shared_ptr<Entry>> {
+      VSECM_RETURN_IF_ERROR(ValidateSecretName(name));
+      VSECM_ASSIGN_OR_RETURN(Bytes ciphertext, store_.Get(name));
+      VSECM_ASSIGN_OR_RETURN(SecretBytes plain, crypto_.Decrypt(ciphertext));
+      VSECM_ASSIGN_OR_RETURN(SecretRecord record, DecodeRecord(plain.Expose()));
+      if (record.name != name) {
+        return DataLoss(fmt::format("the record stored as \"{}\" names \"{}\"", name, record.name));
+      }
+      if (record.values.empty()) return DataLoss("the record holds no value");
+      auto entry = std::make_shared<Entry>();
+      VSECM_ASSIGN_OR_RETURN(entry->rendered, Render(record));
+      entry->record = std::move(record);
+      return entry;
+    };
+    auto entry = load();
+    if (!entry.ok()) {
+      report.failed.emplace_back(name, entry.status());
+      Audit(kernel, AuditAction::kRecover, name, entry.status());
+      continue;
+    }
+    std::unique_lock lock(map_mutex_);
+    entries_[name] = std::move(entry).value();
+    ++report.loaded;
+  }
+  Audit(kernel, AuditAction::kRecover, "*",
+        report.failed.empty() ? Status::Ok()
+                              : DataLoss(fmt::format("{} records could not be loaded",
+                                                     report.failed.size())));
+  return report;
+}
+
+size_t SecretRegistry::size() const {
+  std::shared_lock lock(map_mutex_);
+  return entries_.size();
+}
+
+}  // namespace vsecm::kernel

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs exactly what building and testing VSecM needs, from Debian bookworm's packages.
+# Idempotent: packages already present are left alone, and apt-get runs only when one is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config  # toolchain
+  libboost-dev libboost-filesystem-dev          # Boost.DLL (and the filesystem it links)
+  libssl-dev openssl                            # OpenSSL 3: TLS, crypto primitives
+  libfmt-dev nlohmann-json3-dev libyaml-cpp-dev # formatting, JSON, YAML configuration
+  libgtest-dev libgmock-dev                     # GoogleTest
+  age                                           # the stock age CLI, for interoperability tests
+  clang libclang-rt-14-dev                      # libFuzzer targets
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing packages: ${missing[*]}; run this script as root (it uses apt-get)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all ${#packages[@]} packages present"
+fi
