@@ -2,8 +2,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include <fmt/format.h>
-
 #include "vsecm/kernel/secure_json.hpp"
 
 namespace vsecm::kernel {

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <string>
 
+#include <fmt/format.h>
+
 #include "test_support.hpp"
 #include "vsecm/kernel/config.hpp"
 #include "vsecm/kernel/plugin_instance.hpp"
@@ -21,7 +23,7 @@ using ::testing::HasSubstr;
 using vsecm::testing::TempDir;
 
 // Runs a shell command, returning its exit status and combined output.
-int Run(const std::string& command, std::string* output) {
+int RunCommand(const std::string& command, std::string* output) {
   FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return -1;
   char buf[4096];
@@ -37,12 +39,12 @@ class SdkInstallTest : public ::testing::Test {
     const std::string prefix = *work_ / "prefix";
     const std::string build = *work_ / "example-build";
     std::string out;
-    install_status_ = Run(fmt::format("'{}' --install '{}' --prefix '{}' --component sdk",
+    install_status_ = RunCommand(fmt::format("'{}' --install '{}' --prefix '{}' --component sdk",
                                       VSECM_CMAKE_COMMAND, VSECM_BINARY_DIR, prefix), &out);
     log_ += out;
     if (install_status_ != 0) return;
     out.clear();
-    build_status_ = Run(fmt::format("'{0}' -S '{1}/sdk/examples/base64-transform' -B '{2}' -G '{3}' "
+    build_status_ = RunCommand(fmt::format("'{0}' -S '{1}/sdk/examples/base64-transform' -B '{2}' -G '{3}' "
                                     "-DCMAKE_PREFIX_PATH='{4}' && '{0}' --build '{2}'",
                                     VSECM_CMAKE_COMMAND, VSECM_SOURCE_DIR, build,
                                     VSECM_CMAKE_GENERATOR, prefix), &out);
@@ -78,7 +80,7 @@ TEST_F(SdkInstallTest, BuildsTheExampleOutOfTreeAndExportsOnlyTheEntrySymbol) {
   ASSERT_EQ(build_status_, 0) << log_;
   ASSERT_TRUE(std::filesystem::exists(plugin_));
   std::string symbols;
-  ASSERT_EQ(Run(fmt::format("nm -D --defined-only '{}'", plugin_), &symbols), 0) << symbols;
+  ASSERT_EQ(RunCommand(fmt::format("nm -D --defined-only '{}'", plugin_), &symbols), 0) << symbols;
   EXPECT_THAT(symbols, HasSubstr(" T vsecm_plugin_entry_v1"));
   int exported = 0;
   for (size_t pos = 0; (pos = symbols.find('\n', pos)) != std::string::npos; ++pos) ++exported;

@@ -48,7 +48,7 @@ class SecureJsonWriter {
   void Base64String(std::span<const uint8_t> bytes);
 
   size_t size() const noexcept { return pos_; }
-  // False when a writing pass produced more bytes than the buffer holds (a sizing bug).
+  // True when a writing pass produced more bytes than the buffer holds (a sizing bug).
   bool overflowed() const noexcept { return overflowed_; }
 
  private:
