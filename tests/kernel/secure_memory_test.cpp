@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <ostream>
+
+#include <fmt/format.h>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -66,6 +69,12 @@ std::string VmFlagsOf(const void* p) {
 static_assert(!std::is_copy_constructible_v<SecretBytes>, "secrets are move-only");
 static_assert(!std::is_copy_assignable_v<SecretBytes>, "secrets are move-only");
 static_assert(std::is_nothrow_move_constructible_v<SecretBytes>);
+// A secret cannot be logged by accident: neither fmt nor iostreams accept one.
+static_assert(!fmt::is_formattable<SecretBytes>::value, "secrets must not be formattable");
+template <class T>
+concept Streamable = requires(std::ostream& os, const T& value) { os << value; };
+static_assert(!Streamable<SecretBytes>, "secrets must not be streamable");
+static_assert(Streamable<std::string>, "the check itself works");
 
 TEST(SecureMemoryTest, SmallSecretIsZeroAfterDestruction) {
   ReleaseRecorder recorder;

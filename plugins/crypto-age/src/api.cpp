@@ -101,10 +101,9 @@ Status UnwrapFileKey(const DecryptKeys& keys, const std::vector<Stanza>& stanzas
     }
   }
   for (SecretView secret : keys.identities) {
-    std::array<uint8_t, 32> our_public;
-    VSECM_RETURN_IF_ERROR(X25519Public(secret, our_public));
+    VSECM_ASSIGN_OR_RETURN(X25519Key identity, X25519Key::FromSecret(secret));
     for (const Stanza& s : stanzas) {
-      Status st = UnwrapX25519(secret, our_public, s, file_key);
+      Status st = UnwrapX25519(identity, s, file_key);
       if (st.ok()) return st;
       if (st.code() != StatusCode::kNotFound) return st;
     }

@@ -95,22 +95,22 @@ Status HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data,
   return Status::Ok();
 }
 
-Status X25519Public(std::span<const uint8_t, 32> secret, std::span<uint8_t, 32> public_out) {
-  Pkey key = PrivateKey(secret);
+StatusOr<X25519Key> X25519Key::FromSecret(std::span<const uint8_t, 32> secret) {
+  X25519Key key;
+  key.key_ = PrivateKey(secret);
   size_t len = 32;
-  if (!key || EVP_PKEY_get_raw_public_key(key.get(), public_out.data(), &len) != 1 ||
+  if (!key.key_ || EVP_PKEY_get_raw_public_key(key.key_.get(), key.public_.data(), &len) != 1 ||
       len != 32) {
-    return Internal("openssl: cannot compute an x25519 public key");
+    return Internal("openssl: cannot load an x25519 key");
   }
-  return Status::Ok();
+  return key;
 }
 
-Status X25519Shared(std::span<const uint8_t, 32> secret, std::span<const uint8_t, 32> peer,
-                    std::span<uint8_t, 32> shared_out) {
-  Pkey ours = PrivateKey(secret);
+Status X25519Key::Shared(std::span<const uint8_t, 32> peer,
+                         std::span<uint8_t, 32> shared_out) const {
   Pkey theirs(EVP_PKEY_new_raw_public_key_ex(nullptr, "X25519", nullptr, peer.data(), 32));
-  if (!ours || !theirs) return Internal("openssl: cannot load an x25519 key");
-  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, ours.get(), nullptr));
+  if (!theirs) return Internal("openssl: cannot load an x25519 public key");
+  PkeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key_.get(), nullptr));
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) {
     return Internal("openssl: cannot start an x25519 exchange");
   }
@@ -126,6 +126,12 @@ Status X25519Shared(std::span<const uint8_t, 32> secret, std::span<const uint8_t
   if (CRYPTO_memcmp(shared_out.data(), kZero.data(), 32) == 0) {
     return IntegrityFailure("x25519 share is a low-order point (all-zero shared secret)");
   }
+  return Status::Ok();
+}
+
+Status X25519Public(std::span<const uint8_t, 32> secret, std::span<uint8_t, 32> public_out) {
+  VSECM_ASSIGN_OR_RETURN(X25519Key key, X25519Key::FromSecret(secret));
+  std::copy(key.public_key().begin(), key.public_key().end(), public_out.begin());
   return Status::Ok();
 }
 

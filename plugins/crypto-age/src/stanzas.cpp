@@ -64,12 +64,14 @@ StatusOr<Stanza> WrapX25519(std::span<const uint8_t, 32> recipient,
   Stanza stanza;
   stanza.type = "X25519";
   stanza.body.resize(kWrappedKeySize);
-  Status s = RAND_bytes(ephemeral.data(), ephemeral.size()) == 1
-                 ? Status::Ok()
-                 : Internal("openssl: the random number generator failed");
-  if (s.ok()) s = X25519Public(ephemeral, share);
+  if (RAND_priv_bytes(ephemeral.data(), ephemeral.size()) != 1) {
+    return Internal("openssl: the random number generator failed");
+  }
+  StatusOr<X25519Key> eph = X25519Key::FromSecret(ephemeral);
+  Status s = eph.status();
   if (s.ok()) {
-    s = X25519Shared(ephemeral, recipient, shared);
+    std::copy(eph->public_key().begin(), eph->public_key().end(), share.begin());
+    s = eph->Shared(recipient, shared);
     if (!s.ok()) s = InvalidArgument("the age recipient is not a valid x25519 public key");
   }
   if (s.ok()) s = X25519WrapKey(shared, share, recipient, key);
@@ -81,8 +83,8 @@ StatusOr<Stanza> WrapX25519(std::span<const uint8_t, 32> recipient,
   return stanza;
 }
 
-Status UnwrapX25519(std::span<const uint8_t, 32> secret, std::span<const uint8_t, 32> our_public,
-                    const Stanza& stanza, std::span<uint8_t, kFileKeySize> file_key_out) {
+Status UnwrapX25519(const X25519Key& identity, const Stanza& stanza,
+                    std::span<uint8_t, kFileKeySize> file_key_out) {
   if (stanza.type != "X25519") return NotFound("not an x25519 stanza");
   if (stanza.args.size() != 1) {
     return InvalidArgument("invalid x25519 stanza: wants exactly one argument");
@@ -96,8 +98,8 @@ Status UnwrapX25519(std::span<const uint8_t, 32> secret, std::span<const uint8_t
   }
   std::array<uint8_t, 32> shared{};
   WrapKey key;
-  Status s = X25519Shared(secret, share, shared);
-  if (s.ok()) s = X25519WrapKey(shared, share, our_public, key);
+  Status s = identity.Shared(share, shared);
+  if (s.ok()) s = X25519WrapKey(shared, share, identity.public_key(), key);
   OPENSSL_cleanse(shared.data(), shared.size());
   VSECM_RETURN_IF_ERROR(s);
   if (!OpenZeroNonce(key.get(), stanza.body, file_key_out)) {

@@ -4,7 +4,9 @@
 #ifndef VSECM_AGE_INTERNAL_PRIMITIVES_HPP_
 #define VSECM_AGE_INTERNAL_PRIMITIVES_HPP_
 
+#include <array>
 #include <cstddef>
+#include <memory>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -31,13 +33,29 @@ Status Hkdf(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::st
 Status HmacSha256(std::span<const uint8_t> key, std::span<const uint8_t> data,
                   std::span<uint8_t, 32> out);
 
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+
+// An X25519 secret loaded into OpenSSL once: loading computes the public key, so keeping the
+// loaded key saves a scalar multiplication per use.
+class X25519Key {
+ public:
+  static StatusOr<X25519Key> FromSecret(std::span<const uint8_t, 32> secret);
+
+  std::span<const uint8_t, 32> public_key() const { return public_; }
+
+  // X25519(secret, peer). INTEGRITY_FAILURE when the result is the all-zero value (the peer is
+  // a low-order point).
+  Status Shared(std::span<const uint8_t, 32> peer, std::span<uint8_t, 32> shared_out) const;
+
+ private:
+  std::unique_ptr<EVP_PKEY, PkeyDeleter> key_;
+  std::array<uint8_t, 32> public_{};
+};
+
 // X25519(secret, basepoint).
 Status X25519Public(std::span<const uint8_t, 32> secret, std::span<uint8_t, 32> public_out);
-
-// X25519(secret, peer). INTEGRITY_FAILURE when the result is the all-zero value (peer is a
-// low-order point).
-Status X25519Shared(std::span<const uint8_t, 32> secret, std::span<const uint8_t, 32> peer,
-                    std::span<uint8_t, 32> shared_out);
 
 // ChaCha20-Poly1305 with a 12-byte zero nonce: out = ciphertext || tag
 // (out.size() == plaintext.size() + kTagSize).
@@ -55,9 +73,6 @@ struct CipherCtxDeleter {
 };
 struct MacCtxDeleter {
   void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
-};
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
 struct PkeyCtxDeleter {
   void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }

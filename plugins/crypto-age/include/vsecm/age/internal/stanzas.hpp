@@ -7,6 +7,7 @@
 #include <span>
 
 #include "vsecm/age/internal/header.hpp"
+#include "vsecm/age/internal/primitives.hpp"
 #include "vsecm/sdk/status.hpp"
 
 namespace vsecm::age::internal {
@@ -15,12 +16,12 @@ namespace vsecm::age::internal {
 StatusOr<Stanza> WrapX25519(std::span<const uint8_t, 32> recipient,
                             std::span<const uint8_t, kFileKeySize> file_key);
 
-// Tries to unwrap an "X25519" stanza with `secret` (whose public key is `our_public`).
+// Tries to unwrap an "X25519" stanza with `identity`.
 // OK: file_key_out holds the key. NOT_FOUND: the stanza is not for this identity (or not an
 // X25519 stanza). Other errors: the stanza is malformed (INVALID_ARGUMENT) or carries a
 // low-order share (INTEGRITY_FAILURE); the caller must stop.
-Status UnwrapX25519(std::span<const uint8_t, 32> secret, std::span<const uint8_t, 32> our_public,
-                    const Stanza& stanza, std::span<uint8_t, kFileKeySize> file_key_out);
+Status UnwrapX25519(const X25519Key& identity, const Stanza& stanza,
+                    std::span<uint8_t, kFileKeySize> file_key_out);
 
 // Same for an "scrypt" stanza and a passphrase; refuses work factors above 2^max_log_n.
 Status UnwrapScrypt(std::span<const uint8_t> passphrase, int max_log_n, const Stanza& stanza,
