@@ -11,6 +11,7 @@
 // figures measure the cipher, not mlock. Small decryptions use the kernel's SecretBuilder, as the
 // Safe does.
 #include <fcntl.h>
+#include <openssl/rand.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,8 +27,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <openssl/rand.h>
 
 #include "vsecm/age/age.hpp"
 #include "vsecm/kernel/secure_memory.hpp"
@@ -131,7 +130,7 @@ double OpensslSpeed(const std::string& cipher) {
 void PrintPair(const char* what, const char* ours_name, double ours, const char* theirs_name,
                double theirs, const char* unit, bool higher_is_better) {
   double ratio = higher_is_better ? ours / theirs : theirs / ours;
-  std::printf("%-44s %-10s %12.1f %-5s | %-28s %12.1f %-5s | %.1fx %s\n", what, ours_name, ours,
+  std::printf("%-44s %-10s %12.1f %-5s | %-28s %12.1f %-5s | %.2fx %s\n", what, ours_name, ours,
               unit, theirs_name, theirs, unit, ratio, ratio >= 1 ? "faster" : "slower");
 }
 
@@ -165,10 +164,11 @@ void SmallSecrets(const Options& o) {
     if (builder.size() != o.secret_size) throw std::runtime_error("decrypt size");
   }
   const double dec_ms = Seconds(start) * 1000;
-  std::printf("vsecm_age, %zu secrets of %zu bytes, one thread: encrypt %.1f ms (%.0f/s), "
-              "decrypt %.1f ms (%.0f/s)\n",
-              o.secrets, o.secret_size, enc_ms, o.secrets / enc_ms * 1000, dec_ms,
-              o.secrets / dec_ms * 1000);
+  std::printf(
+      "vsecm_age, %zu secrets of %zu bytes, one thread: encrypt %.1f ms (%.0f/s), "
+      "decrypt %.1f ms (%.0f/s)\n",
+      o.secrets, o.secret_size, enc_ms, o.secrets / enc_ms * 1000, dec_ms,
+      o.secrets / dec_ms * 1000);
 
   if (!o.cli || access("/usr/bin/age", X_OK) != 0 || access("/usr/bin/age-keygen", X_OK) != 0) {
     std::printf("age CLI comparison skipped (no /usr/bin/age or --no-cli)\n\n");
@@ -187,7 +187,8 @@ void SmallSecrets(const Options& o) {
   for (size_t i = 0; i < n; ++i) WriteFile(dir / ("p" + std::to_string(i)), plain[i]);
   start = Clock::now();
   for (size_t i = 0; i < n; ++i) {
-    if (Spawn({"/usr/bin/age", "-r", cli_recipient, "-o", (dir / ("c" + std::to_string(i))).string(),
+    if (Spawn({"/usr/bin/age", "-r", cli_recipient, "-o",
+               (dir / ("c" + std::to_string(i))).string(),
                (dir / ("p" + std::to_string(i))).string()}) != 0) {
       throw std::runtime_error("age -r failed");
     }
@@ -203,8 +204,8 @@ void SmallSecrets(const Options& o) {
   const double cli_dec_ms = Seconds(start) * 1000 * static_cast<double>(o.secrets) / n;
   std::filesystem::remove_all(dir);
 
-  std::printf("age CLI: one process per secret; timed %zu invocations each way, scaled to %zu\n",
-              n, o.secrets);
+  std::printf("age CLI: one process per secret; timed %zu invocations each way, scaled to %zu\n", n,
+              o.secrets);
   char what[64];
   std::snprintf(what, sizeof what, "encrypt %zu x %zu B (total time)", o.secrets, o.secret_size);
   PrintPair(what, "vsecm_age", enc_ms, "age CLI (scaled)", cli_enc_ms, "ms", false);
@@ -313,11 +314,16 @@ Options Parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
       return std::stoul(argv[++i]);
     };
-    if (a == "--secrets") o.secrets = next();
-    else if (a == "--cli-sample") o.cli_sample = next();
-    else if (a == "--big-mib") o.big_mib = next();
-    else if (a == "--no-cli") o.cli = false;
-    else throw std::runtime_error("unknown option " + a);
+    if (a == "--secrets")
+      o.secrets = next();
+    else if (a == "--cli-sample")
+      o.cli_sample = next();
+    else if (a == "--big-mib")
+      o.big_mib = next();
+    else if (a == "--no-cli")
+      o.cli = false;
+    else
+      throw std::runtime_error("unknown option " + a);
   }
   return o;
 }

@@ -104,6 +104,17 @@ StatusOr<std::vector<std::string>> StoreProvider::List() {
   return names;
 }
 
+bool StoreProvider::TakesKey() const noexcept {
+  return VSECM_HAS_FIELD(table_, vsecm_store_v1, set_key) && table_->set_key != nullptr;
+}
+
+Status StoreProvider::SetKey(const SecretBytes& key) {
+  if (!TakesKey()) return Status::Ok();
+  return instance_->Call("set key", [&](void* self, vsecm_error* err) {
+    return table_->set_key(self, ToC(key.Expose()), err);
+  });
+}
+
 // ---- transform
 
 TransformProvider::TransformProvider(std::unique_ptr<PluginInstance> instance)

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "vsecm/kernel/key_derivation.hpp"
 #include "vsecm/kernel/log.hpp"
 #include "vsecm/kernel/plugin_library.hpp"
 
@@ -87,7 +88,15 @@ StatusOr<std::unique_ptr<SafeKernel>> SafeKernel::Create(const KernelConfig& con
 
 Status SafeKernel::InstallRootKey(const RootKey& root_key) {
   VSECM_ASSIGN_OR_RETURN(SecretBytes material, root_key.MaterialFor(crypto_->algorithm()));
-  return crypto_->SetKeys(material);
+  VSECM_RETURN_IF_ERROR(crypto_->SetKeys(material));
+  if (store_->TakesKey()) {
+    SecretBytes text = root_key.Text();
+    VSECM_ASSIGN_OR_RETURN(
+        SecretBytes store_key,
+        DeriveKey(text.Expose(), std::string(kStoreKeyLabel) + std::string(store_->name()), 32));
+    VSECM_RETURN_IF_ERROR(store_->SetKey(store_key));
+  }
+  return Status::Ok();
 }
 
 }  // namespace vsecm::kernel

@@ -34,6 +34,7 @@ static_assert(sizeof(vsecm_host_api) == 128);
 static_assert(offsetof(vsecm_config_field, env) == 24);
 static_assert(offsetof(vsecm_crypto_v1, decrypt) == 32);
 static_assert(offsetof(vsecm_store_v1, list) == 32);
+static_assert(offsetof(vsecm_store_v1, set_key) == 40);
 static_assert(offsetof(vsecm_transform_v1, apply) == 8);
 
 class Thrower final : public vsecm::sdk::StorePlugin {

@@ -1,11 +1,11 @@
 // The public age API: composes header, stanzas, payload and armor. Every entry point converts
 // exceptions from the sink (the host refusing memory) into a Status.
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <new>
 #include <vector>
-
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "vsecm/age/age.hpp"
 #include "vsecm/age/internal/armor.hpp"
@@ -165,12 +165,12 @@ StatusOr<std::string> RecipientOf(SecretView secret) {
 
 StatusOr<Recipient> DecodeRecipient(std::string_view text) {
   Recipient r;
-  VSECM_RETURN_IF_ERROR(Bech32Decode(text, kRecipientHrp, r).WithContext("malformed age recipient"));
+  VSECM_RETURN_IF_ERROR(
+      Bech32Decode(text, kRecipientHrp, r).WithContext("malformed age recipient"));
   return r;
 }
 
-Status Encrypt(std::span<const Recipient> recipients, ByteView plaintext, Armor armor,
-               Sink& out) {
+Status Encrypt(std::span<const Recipient> recipients, ByteView plaintext, Armor armor, Sink& out) {
   if (recipients.empty()) return InvalidArgument("age encryption needs at least one recipient");
   return Guarded([&] {
     if (armor == Armor::kBinary) return EncryptBinary(recipients, plaintext, out);

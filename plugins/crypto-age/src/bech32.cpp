@@ -2,10 +2,10 @@
 // and is wiped before returning.
 #include "vsecm/age/internal/bech32.hpp"
 
+#include <openssl/crypto.h>
+
 #include <array>
 #include <cstring>
-
-#include <openssl/crypto.h>
 
 namespace vsecm::age::internal {
 namespace {
@@ -96,8 +96,7 @@ Status Bech32Encode(std::string_view hrp, std::span<const uint8_t> data, std::sp
   return Status::Ok();
 }
 
-Status Bech32Decode(std::string_view text, std::string_view expected_hrp,
-                    std::span<uint8_t> out) {
+Status Bech32Decode(std::string_view text, std::string_view expected_hrp, std::span<uint8_t> out) {
   if (text.size() > kMaxBech32Length) return InvalidArgument("bech32: string too long");
   bool has_lower = false, has_upper = false;
   for (char c : text) {

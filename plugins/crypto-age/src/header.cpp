@@ -3,10 +3,10 @@
 // accepted header is canonical, they equal age's re-serialization.
 #include "vsecm/age/internal/header.hpp"
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 #include <optional>
-
-#include <openssl/crypto.h>
 
 #include "vsecm/age/internal/base64.hpp"
 #include "vsecm/age/internal/primitives.hpp"
@@ -103,8 +103,9 @@ StatusOr<Header> ParseHeader(std::span<const uint8_t> file) {
   std::string_view line;
   if (file.empty()) return InvalidArgument("the age file is empty");
   if (!lines.Next(line)) {
-    return kIntro.starts_with(lines.Rest()) ? Truncated()
-                                            : InvalidArgument("not an age v1 file (bad intro line)");
+    return kIntro.starts_with(lines.Rest())
+               ? Truncated()
+               : InvalidArgument("not an age v1 file (bad intro line)");
   }
   if (line != kIntro.substr(0, kIntro.size() - 1)) {
     return InvalidArgument("not an age v1 file (bad intro line)");

@@ -11,16 +11,17 @@
 //
 // Encrypt writes binary age (one X25519 recipient: ours). Decrypt accepts binary or armored
 // age encrypted to our identity.
+#include "vsecm/sdk/plugin.hpp"
+
+#include <openssl/crypto.h>
+
 #include <array>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string_view>
 
-#include <openssl/crypto.h>
-
 #include "vsecm/age/age.hpp"
-#include "vsecm/sdk/plugin.hpp"
 
 namespace vsecm::age {
 namespace {
@@ -53,8 +54,7 @@ class AgeCryptoPlugin final : public vsecm::sdk::CryptoPlugin {
   explicit AgeCryptoPlugin(vsecm::sdk::Host host) : CryptoPlugin(host) {}
 
   Status SetKeys(ByteView key_material) override {
-    std::string_view text(reinterpret_cast<const char*>(key_material.data()),
-                          key_material.size());
+    std::string_view text(reinterpret_cast<const char*>(key_material.data()), key_material.size());
     std::optional<std::array<std::string_view, 2>> lines = TwoLines(text);
     if (!lines) {
       return InvalidArgument(

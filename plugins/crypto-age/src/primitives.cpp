@@ -2,15 +2,15 @@
 // EVP_chacha20_poly1305() and EVP_Q_mac do) costs more than sealing a 100-byte secret.
 #include "vsecm/age/internal/primitives.hpp"
 
-#include <algorithm>
-#include <array>
-#include <memory>
-#include <string>
-
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <string>
 
 namespace vsecm::age::internal {
 namespace {
@@ -59,15 +59,15 @@ Status Hkdf(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::st
   std::array<OSSL_PARAM, 5> params{};
   size_t n = 0;
   params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
-  params[n++] = OSSL_PARAM_construct_octet_string(
-      OSSL_KDF_PARAM_KEY, const_cast<uint8_t*>(ikm.data()), ikm.size());
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                                  const_cast<uint8_t*>(ikm.data()), ikm.size());
   // An absent salt is HMAC's empty key, which RFC 5869 defines as HashLen zero bytes.
   if (!salt.empty()) {
-    params[n++] = OSSL_PARAM_construct_octet_string(
-        OSSL_KDF_PARAM_SALT, const_cast<uint8_t*>(salt.data()), salt.size());
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                    const_cast<uint8_t*>(salt.data()), salt.size());
   }
-  params[n++] = OSSL_PARAM_construct_octet_string(
-      OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()), info.size());
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                  const_cast<char*>(info.data()), info.size());
   params[n] = OSSL_PARAM_construct_end();
   int ok = EVP_KDF_derive(ctx, out.data(), out.size(), params.data());
   EVP_KDF_CTX_free(ctx);

@@ -3,13 +3,13 @@
 // checked before any decryption, scrypt work factors as ^[1-9][0-9]*$ under a limit.
 #include "vsecm/age/internal/stanzas.hpp"
 
-#include <array>
-#include <optional>
-#include <string_view>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <array>
+#include <optional>
+#include <string_view>
 
 #include "vsecm/age/internal/base64.hpp"
 #include "vsecm/age/internal/primitives.hpp"

@@ -5,12 +5,12 @@
 // the sink, not even transiently.
 #include "vsecm/age/internal/stream.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <array>
 #include <memory>
-
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "vsecm/age/internal/primitives.hpp"
 
@@ -53,8 +53,7 @@ class ChunkOpener {
     poly_.reset(Poly1305Mac() ? EVP_MAC_CTX_new(Poly1305Mac()) : nullptr);
     std::array<uint8_t, 16> iv{};
     if (!chacha_ || !poly_ || ChaCha20Cipher() == nullptr ||
-        EVP_EncryptInit_ex2(chacha_.get(), ChaCha20Cipher(), key.data(), iv.data(), nullptr) !=
-            1) {
+        EVP_EncryptInit_ex2(chacha_.get(), ChaCha20Cipher(), key.data(), iv.data(), nullptr) != 1) {
       return Internal("openssl: cannot set up chacha20 and poly1305");
     }
     return Status::Ok();
@@ -73,11 +72,9 @@ class ChunkOpener {
     for (int i = 0; i < 8; ++i) lengths[8 + i] = static_cast<uint8_t>(uint64_t{ct_len} >> (8 * i));
     size_t tag_len = 0;
     ok = ok && EVP_MAC_update(poly_.get(), sealed.data(), ct_len) == 1 &&
-         (ct_len % 16 == 0 ||
-          EVP_MAC_update(poly_.get(), kZeros.data(), 16 - ct_len % 16) == 1) &&
+         (ct_len % 16 == 0 || EVP_MAC_update(poly_.get(), kZeros.data(), 16 - ct_len % 16) == 1) &&
          EVP_MAC_update(poly_.get(), lengths.data(), lengths.size()) == 1 &&
-         EVP_MAC_final(poly_.get(), tag.data(), &tag_len, tag.size()) == 1 &&
-         tag_len == kTagSize;
+         EVP_MAC_final(poly_.get(), tag.data(), &tag_len, tag.size()) == 1 && tag_len == kTagSize;
     return ok && CRYPTO_memcmp(tag.data(), sealed.data() + ct_len, kTagSize) == 0;
   }
 

@@ -1,10 +1,10 @@
 #include "age_craft.hpp"
 
-#include <stdexcept>
-
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
+
+#include <stdexcept>
 
 #include "vsecm/age/internal/base64.hpp"
 #include "vsecm/age/internal/primitives.hpp"
@@ -18,13 +18,12 @@ std::vector<uint8_t> Seal(const std::array<uint8_t, 32>& key, const std::array<u
   std::vector<uint8_t> out(plaintext.size() + 16);
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   int len = 0, fin = 0;
-  bool ok = EVP_EncryptInit_ex(ctx, EVP_chacha20_poly1305(), nullptr, key.data(),
-                               nonce.data()) == 1 &&
-            EVP_EncryptUpdate(ctx, out.data(), &len, plaintext.data(),
-                              static_cast<int>(plaintext.size())) == 1 &&
-            EVP_EncryptFinal_ex(ctx, out.data() + len, &fin) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16,
-                                out.data() + plaintext.size()) == 1;
+  bool ok =
+      EVP_EncryptInit_ex(ctx, EVP_chacha20_poly1305(), nullptr, key.data(), nonce.data()) == 1 &&
+      EVP_EncryptUpdate(ctx, out.data(), &len, plaintext.data(),
+                        static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx, out.data() + len, &fin) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, out.data() + plaintext.size()) == 1;
   EVP_CIPHER_CTX_free(ctx);
   if (!ok) throw std::runtime_error("seal failed");
   return out;

@@ -64,15 +64,14 @@ TEST_P(AgeRoundTripTest, BinaryAndArmored) {
     ASSERT_TRUE(out.status.ok()) << out.status.ToString();
     EXPECT_EQ(out.data, plain);
     if (armor == Armor::kBinary) {
-      EXPECT_EQ(file.size() - PayloadStart(file),
-                16 + internal::SealedPayloadSize(plain.size()));
+      EXPECT_EQ(file.size() - PayloadStart(file), 16 + internal::SealedPayloadSize(plain.size()));
     }
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, AgeRoundTripTest,
-                         ::testing::Values(0, 1, 100, kChunk - 1, kChunk, kChunk + 1,
-                                           2 * kChunk, 3 * kChunk + 17));
+                         ::testing::Values(0, 1, 100, kChunk - 1, kChunk, kChunk + 1, 2 * kChunk,
+                                           3 * kChunk + 17));
 
 TEST(AgeFormatTest, SeveralRecipientsEachDecrypt) {
   KeyPair a = NewKeyPair(), b = NewKeyPair(), c = NewKeyPair(), outsider = NewKeyPair();

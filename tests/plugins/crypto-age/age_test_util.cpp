@@ -1,6 +1,8 @@
 #include "age_test_util.hpp"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,9 +12,6 @@
 #include <iterator>
 #include <stdexcept>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 extern char** environ;
 
 namespace vsecm::age::testing {
@@ -21,9 +20,7 @@ std::vector<uint8_t> Bytes(std::string_view text) {
   return std::vector<uint8_t>(text.begin(), text.end());
 }
 
-std::string Text(std::span<const uint8_t> bytes) {
-  return std::string(bytes.begin(), bytes.end());
-}
+std::string Text(std::span<const uint8_t> bytes) { return std::string(bytes.begin(), bytes.end()); }
 
 std::vector<uint8_t> RandomBytes(size_t n) {
   std::vector<uint8_t> out(n);
@@ -107,8 +104,7 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-std::filesystem::path TempDir::Write(const std::string& name,
-                                     std::span<const uint8_t> data) const {
+std::filesystem::path TempDir::Write(const std::string& name, std::span<const uint8_t> data) const {
   std::filesystem::path p = path_ / name;
   std::ofstream f(p, std::ios::binary);
   f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
@@ -126,8 +122,8 @@ int RunProcess(const std::vector<std::string>& argv, const std::string& stdin_pa
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   auto redirect = [&](int fd, const std::string& path, int flags) {
-    posix_spawn_file_actions_addopen(&actions, fd, path.empty() ? "/dev/null" : path.c_str(),
-                                     flags, 0600);
+    posix_spawn_file_actions_addopen(&actions, fd, path.empty() ? "/dev/null" : path.c_str(), flags,
+                                     0600);
   };
   redirect(0, stdin_path, O_RDONLY);
   redirect(1, stdout_path, O_WRONLY | O_CREAT | O_TRUNC);

@@ -38,8 +38,8 @@ KeyPair NewKeyPair();
 // Output of an operation: its status and whatever reached the sink.
 struct Output {
   Status status;
-  size_t sink_bytes = 0;             // bytes appended, taken before any wipe
-  std::vector<uint8_t> data;         // copy of the output (tests only)
+  size_t sink_bytes = 0;      // bytes appended, taken before any wipe
+  std::vector<uint8_t> data;  // copy of the output (tests only)
 };
 Output EncryptTo(std::span<const Recipient> recipients, std::span<const uint8_t> plaintext,
                  Armor armor = Armor::kBinary);

@@ -1,11 +1,12 @@
 // ASCII armor: what the stock age reader accepts, and every variant it refuses.
+#include "vsecm/age/internal/armor.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "age_test_util.hpp"
-#include "vsecm/age/internal/armor.hpp"
 
 namespace vsecm::age::internal {
 namespace {

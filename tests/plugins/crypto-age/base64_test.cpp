@@ -1,4 +1,6 @@
 // Canonical base64: the header's unpadded dialect and the armor's padded one.
+#include "vsecm/age/internal/base64.hpp"
+
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -6,7 +8,6 @@
 #include <vector>
 
 #include "age_test_util.hpp"
-#include "vsecm/age/internal/base64.hpp"
 
 namespace vsecm::age::internal {
 namespace {
@@ -50,11 +51,11 @@ TEST(AgeBase64Test, KnownAnswers) {
 }
 
 TEST(AgeBase64Test, RawRejectsPaddingAndNonCanonicalForms) {
-  EXPECT_FALSE(Raw("Zg=="));   // padding
+  EXPECT_FALSE(Raw("Zg=="));  // padding
   EXPECT_FALSE(Raw("Zm8="));
-  EXPECT_FALSE(Raw("Zh"));     // non-zero trailing bits: "Zh" has the low 4 bits set
-  EXPECT_FALSE(Raw("Zm9"));    // non-zero trailing bits in a 2-byte tail
-  EXPECT_FALSE(Raw("Z"));      // a lone sextet
+  EXPECT_FALSE(Raw("Zh"));      // non-zero trailing bits: "Zh" has the low 4 bits set
+  EXPECT_FALSE(Raw("Zm9"));     // non-zero trailing bits in a 2-byte tail
+  EXPECT_FALSE(Raw("Z"));       // a lone sextet
   EXPECT_FALSE(Raw("Zm9v\n"));  // line breaks are not skipped
   EXPECT_FALSE(Raw("Zm\r9v"));
   EXPECT_FALSE(Raw("Zm 9v"));
@@ -64,11 +65,11 @@ TEST(AgeBase64Test, RawRejectsPaddingAndNonCanonicalForms) {
 }
 
 TEST(AgeBase64Test, PaddedRejectsMissingOrMisplacedPadding) {
-  EXPECT_FALSE(Padded("Zg"));     // missing padding
-  EXPECT_FALSE(Padded("Zg="));    // short padding
-  EXPECT_FALSE(Padded("Z==="));   // too much padding
-  EXPECT_FALSE(Padded("Zg=a"));   // padding inside
-  EXPECT_FALSE(Padded("Zh=="));   // non-canonical trailing bits
+  EXPECT_FALSE(Padded("Zg"));    // missing padding
+  EXPECT_FALSE(Padded("Zg="));   // short padding
+  EXPECT_FALSE(Padded("Z==="));  // too much padding
+  EXPECT_FALSE(Padded("Zg=a"));  // padding inside
+  EXPECT_FALSE(Padded("Zh=="));  // non-canonical trailing bits
   EXPECT_FALSE(Padded("Zm9="));
   EXPECT_FALSE(Padded("===="));
   EXPECT_TRUE(Padded("Zg=="));

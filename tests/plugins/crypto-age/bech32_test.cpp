@@ -1,12 +1,13 @@
 // Bech32 encoding of age identities and recipients: known answers, the stock age-keygen, and
 // every malformation age rejects.
+#include "vsecm/age/internal/bech32.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "age_test_util.hpp"
 #include "vsecm/age/age.hpp"
-#include "vsecm/age/internal/bech32.hpp"
 
 namespace vsecm::age {
 namespace {
@@ -86,20 +87,20 @@ TEST(AgeBech32Test, RejectsMalformedIdentities) {
   };
   std::string lower = good;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  rejects(lower);                                  // identities are upper case
+  rejects(lower);  // identities are upper case
   std::string mixed = good;
   mixed[good.size() - 3] = static_cast<char>(std::tolower(mixed[good.size() - 3]));
-  rejects(mixed);                                  // mixed case
+  rejects(mixed);  // mixed case
   std::string bad_checksum = good;
   bad_checksum.back() = bad_checksum.back() == 'X' ? 'Q' : 'X';
   rejects(bad_checksum);
   rejects("AGE-SECRET-KEY-PQ-" + good.substr(15));  // other HRP
-  rejects(std::string(kSpecRecipient));              // a recipient is not an identity
-  rejects(good.substr(0, good.size() - 1));          // truncated
-  rejects(good + "Q");                               // extended
-  rejects(" " + good);                               // whitespace is not trimmed
+  rejects(std::string(kSpecRecipient));             // a recipient is not an identity
+  rejects(good.substr(0, good.size() - 1));         // truncated
+  rejects(good + "Q");                              // extended
+  rejects(" " + good);                              // whitespace is not trimmed
   std::string bad_char = good;
-  bad_char[20] = 'B';                                // 'b' is not in the Bech32 alphabet
+  bad_char[20] = 'B';  // 'b' is not in the Bech32 alphabet
   rejects(bad_char);
   rejects("");
 }
@@ -113,11 +114,11 @@ TEST(AgeBech32Test, RejectsMalformedRecipients) {
   };
   std::string upper = good;
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  rejects(upper);                                    // HRP "AGE" is not "age"
+  rejects(upper);  // HRP "AGE" is not "age"
   std::string bad_checksum = good;
   bad_checksum.back() = bad_checksum.back() == 'q' ? 'p' : 'q';
   rejects(bad_checksum);
-  rejects("age1pq" + good.substr(4));                // other HRP / checksum
+  rejects("age1pq" + good.substr(4));  // other HRP / checksum
   rejects("agf" + good.substr(3));
   rejects(good.substr(0, 61));
   rejects(std::string(kSpecIdentity));

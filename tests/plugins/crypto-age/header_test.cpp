@@ -1,11 +1,12 @@
 // Header parsing: the grammar of C2SP age.md, exactly as strict as filippo.io/age.
+#include "vsecm/age/internal/header.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "age_test_util.hpp"
 #include "vsecm/age/internal/base64.hpp"
-#include "vsecm/age/internal/header.hpp"
 
 namespace vsecm::age::internal {
 namespace {
@@ -47,7 +48,11 @@ TEST(AgeHeaderTest, RejectsMalformedHeaders) {
       << "empty argument";
   EXPECT_EQ(Code(intro + "-> X25519 abc \nAAAA\n" + kMac), StatusCode::kInvalidArgument)
       << "trailing space";
-  EXPECT_EQ(Code(intro + "-> X25519 a\x7f" "b\nAAAA\n" + kMac), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Code(intro +
+                 "-> X25519 a\x7f"
+                 "b\nAAAA\n" +
+                 kMac),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(Code(intro + "-> X25519 abc\r\nAAAA\n" + kMac), StatusCode::kInvalidArgument)
       << "CR in an argument";
   EXPECT_EQ(Code(intro + "-> X25519 abc\nAAAA\r\n" + kMac), StatusCode::kInvalidArgument)

@@ -3,6 +3,7 @@
 // refusals and concurrent use.
 #include <dlfcn.h>
 #include <gtest/gtest.h>
+#include <openssl/rand.h>
 
 #include <atomic>
 #include <chrono>
@@ -10,8 +11,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <openssl/rand.h>
 
 #include "age_test_util.hpp"
 #include "vsecm/abi/vsecm_crypto.h"
@@ -47,9 +46,7 @@ vsecm_host_api MakeHostApi(FakeHost* host) {
     vsecm::kernel::SecureFree(p, len);
     static_cast<FakeHost*>(ctx)->secure_blocks--;
   };
-  api.config_get = [](void*, const char*, vsecm_bytes*) -> vsecm_status {
-    return VSECM_NOT_FOUND;
-  };
+  api.config_get = [](void*, const char*, vsecm_bytes*) -> vsecm_status { return VSECM_NOT_FOUND; };
   api.now_unix_ms = [](void*) -> uint64_t {
     return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
@@ -92,8 +89,8 @@ class AgePluginTest : public ::testing::Test {
     Result r{};
     char msg[256] = {};
     vsecm_error err{msg, sizeof msg, 0};
-    r.status = fns_->set_keys(instance_, {reinterpret_cast<const uint8_t*>(material.data()),
-                                          material.size()}, &err);
+    r.status = fns_->set_keys(
+        instance_, {reinterpret_cast<const uint8_t*>(material.data()), material.size()}, &err);
     r.message = msg;
     return r;
   }

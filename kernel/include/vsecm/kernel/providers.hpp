@@ -48,6 +48,9 @@ class StoreProvider {
   StatusOr<Bytes> Get(std::string_view record_name);  // kNotFound when absent
   Status Remove(std::string_view record_name);
   StatusOr<std::vector<std::string>> List();
+  // Hands the store its own derived key, when the store takes one (see vsecm_store.h).
+  Status SetKey(const SecretBytes& key);
+  bool TakesKey() const noexcept;
 
  private:
   std::unique_ptr<PluginInstance> instance_;

@@ -46,6 +46,14 @@ typedef struct vsecm_store_v1 {
   /* Visits every stored name once, in no particular order. */
   vsecm_status (*list)(void* instance, vsecm_name_visitor visitor, vsecm_error* err);
 
+  /* Optional (may be NULL). A 32-byte key the kernel derives from the root key for this store
+  ** alone (HKDF-SHA256, info "vsecm-store-key-v1:" + the plugin's name), for stores that also
+  ** encrypt their own files, names and metadata included (SQLCipher). Called once the root key
+  ** is known, before put/get/remove/list, and again if the root key is replaced. The bytes are
+  ** borrowed: keep them in host->secure_alloc memory. Until it is called, such a store may
+  ** answer every other call with VSECM_FAILED_PRECONDITION. */
+  vsecm_status (*set_key)(void* instance, vsecm_bytes key, vsecm_error* err);
+
   void* reserved[4];
 } vsecm_store_v1;
 

@@ -68,6 +68,9 @@ class StorePlugin : public PluginBase {
   virtual Status Remove(std::string_view name) = 0;
   // Calls visit once per stored name; stops at the first non-ok status and returns it.
   virtual Status List(const std::function<Status(std::string_view name)>& visit) = 0;
+  // The store's own key, derived by the kernel from the root key (see vsecm_store.h). Stores
+  // that do not encrypt their own files ignore it.
+  virtual Status SetKey(ByteView /*key*/) { return Status::Ok(); }
 };
 
 class TransformPlugin : public PluginBase {
@@ -146,6 +149,9 @@ struct Exported {
   static vsecm_status Remove(void* i, vsecm_bytes n, vsecm_error* e) noexcept {
     return Guard(e, [&] { return Self(i)->Remove(AsText(n)); });
   }
+  static vsecm_status SetKey(void* i, vsecm_bytes k, vsecm_error* e) noexcept {
+    return Guard(e, [&] { return Self(i)->SetKey(View(k)); });
+  }
   static vsecm_status List(void* i, vsecm_name_visitor v, vsecm_error* e) noexcept {
     return Guard(e, [&] {
       return Self(i)->List([&](std::string_view name) {
@@ -174,7 +180,7 @@ struct Exported {
       return &table;
     } else if constexpr (Kind() == VSECM_KIND_STORE) {
       static const vsecm_store_v1 table = {sizeof(vsecm_store_v1), &Put, &Get, &Remove, &List,
-                                           {}};
+                                           &SetKey, {}};
       return &table;
     } else {
       static const vsecm_transform_v1 table = {sizeof(vsecm_transform_v1), &Apply, {}};

@@ -54,8 +54,7 @@ StatusOr<Recipient> DecodeRecipient(std::string_view text);
 
 // Encrypts `plaintext` to every recipient (at least one) and appends the complete age file to
 // `out`, ASCII-armored when `armor` is kArmored.
-Status Encrypt(std::span<const Recipient> recipients, ByteView plaintext, Armor armor,
-               Sink& out);
+Status Encrypt(std::span<const Recipient> recipients, ByteView plaintext, Armor armor, Sink& out);
 
 // What Decrypt may use to open a file: any number of X25519 secrets and/or a passphrase.
 struct DecryptKeys {

@@ -27,8 +27,7 @@ Status Bech32Encode(std::string_view hrp, std::span<const uint8_t> data, std::sp
 
 // Decodes `text`, requires its HRP to equal `expected_hrp` exactly (case included, which also
 // fixes the case of the whole string) and its payload to be exactly out.size() bytes.
-Status Bech32Decode(std::string_view text, std::string_view expected_hrp,
-                    std::span<uint8_t> out);
+Status Bech32Decode(std::string_view text, std::string_view expected_hrp, std::span<uint8_t> out);
 
 }  // namespace vsecm::age::internal
 

@@ -17,7 +17,7 @@ namespace vsecm::age::internal {
 
 inline constexpr std::string_view kIntro = "age-encryption.org/v1\n";
 inline constexpr size_t kFileKeySize = 16;
-inline constexpr size_t kBytesPerLine = 48;    // decoded bytes in a full 64-column line
+inline constexpr size_t kBytesPerLine = 48;  // decoded bytes in a full 64-column line
 inline constexpr size_t kColumnsPerLine = 64;
 
 // One recipient stanza. `type` is the first argument, `args` the rest.

@@ -4,14 +4,14 @@
 #ifndef VSECM_AGE_INTERNAL_PRIMITIVES_HPP_
 #define VSECM_AGE_INTERNAL_PRIMITIVES_HPP_
 
+#include <openssl/evp.h>
+
 #include <array>
 #include <cstddef>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
-
-#include <openssl/evp.h>
 
 #include "vsecm/sdk/status.hpp"
 
