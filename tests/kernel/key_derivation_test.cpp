@@ -1,6 +1,7 @@
 #include "vsecm/kernel/key_derivation.hpp"
 
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <string>
