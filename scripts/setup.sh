@@ -8,6 +8,10 @@ packages=(
   libboost-dev libboost-filesystem-dev          # Boost.DLL (and the filesystem it links)
   libssl-dev openssl                            # OpenSSL 3: TLS, crypto primitives
   libfmt-dev nlohmann-json3-dev libyaml-cpp-dev # formatting, JSON, YAML configuration
+  librocksdb-dev                                # store-rocksdb
+  libsqlcipher-dev                              # store-sqlcipher
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # SPIFFE Workload API
+  curl                                          # end-to-end tests: a stock mTLS client
   libgtest-dev libgmock-dev                     # GoogleTest
   age                                           # the stock age CLI, for interoperability tests
   clang libclang-rt-14-dev                      # libFuzzer targets
