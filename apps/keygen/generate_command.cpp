@@ -9,7 +9,7 @@
 #include "command.hpp"
 #include "io.hpp"
 #include "keys.hpp"
-#include "vsecm/age/age.hpp"
+#include "root_key_generation.hpp"
 #include "vsecm/kernel/root_key.hpp"
 #include "vsecm/kernel/secure_memory.hpp"
 
@@ -31,37 +31,6 @@ void PrintHelp() {
       "  -h, --help         show this help\n");
 }
 
-// The three lines, assembled in locked memory.
-StatusOr<kernel::SecretBytes> NewRootKeyText() {
-  kernel::SecretBytes age_secret(32);
-  std::span<uint8_t, 32> secret_span(age_secret.Mutable().data(), 32);
-  VSECM_RETURN_IF_ERROR(age::GenerateIdentity(secret_span));
-  const age::SecretView secret_view(age_secret.Expose().data(), 32);
-
-  kernel::SecretBuilder text(256);
-  sdk::Sink sink(text.sink());
-  try {
-    VSECM_RETURN_IF_ERROR(age::EncodeIdentity(secret_view, sink));
-    sink.Write("\n");
-    VSECM_ASSIGN_OR_RETURN(const std::string recipient, age::RecipientOf(secret_view));
-    sink.Write(recipient);
-    sink.Write("\n");
-    kernel::SecretBytes aes_key(32);
-    if (RAND_priv_bytes(aes_key.Mutable().data(), static_cast<int>(aes_key.size())) != 1) {
-      return Internal("the random number generator failed");
-    }
-    sink.Write(HexEncode(aes_key.Expose()).Expose());
-    sink.Write("\n");
-  } catch (const StatusError& e) {
-    return e.status();
-  }
-  kernel::SecretBytes result = text.Take();
-  // What we write must be what the Safe reads.
-  StatusOr<kernel::RootKey> check = kernel::RootKey::Parse(result.Expose());
-  if (!check.ok()) return check.status().WithContext("generated key does not parse");
-  return result;
-}
-
 }  // namespace
 
 int RunGenerate(std::span<const std::string_view> args) {
@@ -79,7 +48,7 @@ int RunGenerate(std::span<const std::string_view> args) {
     return UsageError(kName, "unexpected argument '" + std::string(args[i]) + "'");
   }
 
-  StatusOr<kernel::SecretBytes> text = NewRootKeyText();
+  StatusOr<kernel::SecretBytes> text = common::NewRootKeyText();
   if (!text.ok()) return Fail(kName, text.status().message());
   if (!output) {
     Status written = WriteAll(STDOUT_FILENO, text->Expose());

@@ -243,15 +243,41 @@ std::vector<SecretSummary> SecretRegistry::List(const Caller& caller) const {
   return out;
 }
 
-StatusOr<std::vector<std::pair<std::string, Bytes>>> SecretRegistry::ListEncrypted(
+StatusOr<std::vector<std::pair<SecretSummary, Bytes>>> SecretRegistry::ListEncrypted(
     const Caller& caller) const {
-  std::vector<std::pair<std::string, Bytes>> out;
-  for (const SecretSummary& s : List(caller)) {
-    auto ciphertext = store_.Get(s.name);
-    if (ciphertext.status().code() == StatusCode::kNotFound) continue;  // deleted meanwhile
-    if (!ciphertext.ok()) return ciphertext.status();
-    out.emplace_back(s.name, std::move(ciphertext).value());
+  std::vector<EntryPtr> snapshot;
+  {
+    std::shared_lock lock(map_mutex_);
+    for (const auto& [name, entry] : entries_) snapshot.push_back(entry);
   }
+  std::vector<std::pair<SecretSummary, Bytes>> out;
+  for (const EntryPtr& e : snapshot) {
+    const SecretRecord& r = e->record;
+    auto ciphertext = crypto_.Encrypt(r.values.back().Expose());
+    if (!ciphertext.ok()) {
+      Audit(caller, AuditAction::kList, "*", ciphertext.status());
+      return ciphertext.status();
+    }
+    out.emplace_back(SecretSummary{r.name, r.namespaces, r.created, r.updated, r.not_before,
+                                   r.expires_after},
+                     std::move(ciphertext).value());
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.first.name < b.first.name; });
+  Audit(caller, AuditAction::kList, "* (encrypted values)", Status::Ok());
+  return out;
+}
+
+StatusOr<Bytes> SecretRegistry::EncryptValue(const Caller& caller,
+                                             std::span<const uint8_t> value) const {
+  auto out = crypto_.Encrypt(value);
+  Audit(caller, AuditAction::kEncrypt, "", out.status());
+  return out;
+}
+
+StatusOr<SecretBytes> SecretRegistry::DecryptValue(const Caller& caller,
+                                                   std::span<const uint8_t> ciphertext) const {
+  auto out = crypto_.Decrypt(ciphertext);
+  if (!out.ok()) Audit(caller, AuditAction::kRefuse, "encrypted value", out.status());
   return out;
 }
 

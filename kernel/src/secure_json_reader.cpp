@@ -235,6 +235,28 @@ StatusOr<int64_t> SecureJsonReader::ReadInteger(std::string_view context) {
   return negative ? -v : v;
 }
 
+StatusOr<bool> SecureJsonReader::ReadBool(std::string_view context) {
+  SkipSpace();
+  std::string_view rest(reinterpret_cast<const char*>(text_.data()) + pos_, text_.size() - pos_);
+  if (rest.substr(0, 4) == "true") {
+    pos_ += 4;
+    return true;
+  }
+  if (rest.substr(0, 5) == "false") {
+    pos_ += 5;
+    return false;
+  }
+  return TypeError(context, "a boolean");
+}
+
+bool SecureJsonReader::ReadNull() {
+  SkipSpace();
+  std::string_view rest(reinterpret_cast<const char*>(text_.data()) + pos_, text_.size() - pos_);
+  if (rest.substr(0, 4) != "null") return false;
+  pos_ += 4;
+  return true;
+}
+
 Status SecureJsonReader::SkipValue(std::string_view context, int depth) {
   SkipSpace();
   const int c = Peek();

@@ -93,8 +93,14 @@ class SecretRegistry {
 
   std::vector<SecretSummary> List(const Caller& caller) const;
 
-  // Every record's cipher text as the store holds it, for Sentinel's "reveal" listing.
-  StatusOr<std::vector<std::pair<std::string, Bytes>>> ListEncrypted(const Caller& caller) const;
+  // Every secret's newest value encrypted with the Safe's key, for Sentinel's "reveal" listing
+  // (VSecM's `?reveal=true`): the cipher text can be stored back with an `encrypt` upsert.
+  StatusOr<std::vector<std::pair<SecretSummary, Bytes>>> ListEncrypted(const Caller& caller) const;
+
+  // Encrypts a value with the Safe's key without storing anything (VSecM's `encrypt` without
+  // workloads), and the reverse for a value given in that form.
+  StatusOr<Bytes> EncryptValue(const Caller& caller, std::span<const uint8_t> value) const;
+  StatusOr<SecretBytes> DecryptValue(const Caller& caller, std::span<const uint8_t> ciphertext) const;
 
   // Loads every record from the store into memory. Records that cannot be read, decrypted or
   // decoded are reported (and audited), not silently dropped, and do not stop the others.

@@ -88,6 +88,13 @@ class SecureJsonReader {
   // An integer without fraction or exponent that fits in int64_t.
   StatusOr<int64_t> ReadInteger(std::string_view context);
 
+  // true or false.
+  StatusOr<bool> ReadBool(std::string_view context);
+  // Consumes the value at the cursor, whatever it is, without storing it.
+  Status Skip(std::string_view context) { return SkipValue(context, depth_); }
+  // Consumes a null and returns true when the value at the cursor is null; otherwise leaves the
+  // cursor where it was and returns false.
+  bool ReadNull();
   // Fails unless only blanks remain.
   Status ExpectEnd(std::string_view context);
 

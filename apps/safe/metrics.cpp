@@ -1,0 +1,81 @@
+#include "metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace vsecm::safe {
+
+void Metrics::ObserveRequest(const std::string& method, const std::string& route,
+                             unsigned status, std::chrono::nanoseconds duration) {
+  const double seconds = std::chrono::duration<double>(duration).count();
+  std::lock_guard lock(mutex_);
+  ++requests_[{method, route, status}];
+  Histogram& h = latency_[route];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) ++h.counts[i];
+  }
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::SetRecovery(std::chrono::milliseconds took, size_t loaded, size_t failed) {
+  std::lock_guard lock(mutex_);
+  recovery_seconds_ = std::chrono::duration<double>(took).count();
+  recovered_ = loaded;
+  recovery_failures_ = failed;
+}
+
+void Metrics::SetSecretsHeldSource(std::function<size_t()> source) {
+  std::lock_guard lock(mutex_);
+  secrets_held_ = std::move(source);
+}
+
+std::string Metrics::Render() const {
+  std::lock_guard lock(mutex_);
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  family("vsecm_safe_requests_total", "counter", "API requests by method, route and status.");
+  for (const auto& [key, n] : requests_) {
+    const auto& [method, route, status] = key;
+    out += fmt::format("vsecm_safe_requests_total{{method=\"{}\",route=\"{}\",code=\"{}\"}} {}\n",
+                       method, route, status, n);
+  }
+  family("vsecm_safe_request_duration_seconds", "histogram", "API request latency.");
+  for (const auto& [route, h] : latency_) {
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format("vsecm_safe_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                         route, kBuckets[i], h.counts[i]);
+    }
+    out += fmt::format("vsecm_safe_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+                       route, h.count);
+    out += fmt::format("vsecm_safe_request_duration_seconds_sum{{route=\"{}\"}} {}\n", route, h.sum);
+    out += fmt::format("vsecm_safe_request_duration_seconds_count{{route=\"{}\"}} {}\n", route,
+                       h.count);
+  }
+  family("vsecm_safe_secrets", "gauge", "Secrets held in memory.");
+  out += fmt::format("vsecm_safe_secrets {}\n", secrets_held_ ? secrets_held_() : 0);
+  family("vsecm_safe_store_errors_total", "counter", "Store plugin operations that failed.");
+  out += fmt::format("vsecm_safe_store_errors_total {}\n", store_errors_.load());
+  family("vsecm_safe_recovery_seconds", "gauge", "How long the last recovery from the store took.");
+  out += fmt::format("vsecm_safe_recovery_seconds {}\n", recovery_seconds_);
+  family("vsecm_safe_recovered_secrets", "gauge", "Secrets loaded by the last recovery.");
+  out += fmt::format("vsecm_safe_recovered_secrets {}\n", recovered_);
+  family("vsecm_safe_recovery_failures", "gauge", "Records the last recovery could not load.");
+  out += fmt::format("vsecm_safe_recovery_failures {}\n", recovery_failures_);
+  family("vsecm_safe_connections_active", "gauge", "Open API connections.");
+  out += fmt::format("vsecm_safe_connections_active {}\n", connections_active_.load());
+  family("vsecm_safe_connections_total", "counter", "API connections accepted.");
+  out += fmt::format("vsecm_safe_connections_total {}\n", connections_total_.load());
+  family("vsecm_safe_connections_refused_total", "counter",
+         "Connections refused because the connection limit was reached.");
+  out += fmt::format("vsecm_safe_connections_refused_total {}\n", connections_refused_.load());
+  family("vsecm_safe_tls_handshake_failures_total", "counter",
+         "TLS handshakes that failed (no or bad client certificate included).");
+  out += fmt::format("vsecm_safe_tls_handshake_failures_total {}\n", handshake_failures_.load());
+  family("vsecm_safe_ready", "gauge", "1 once the root key is in place and recovery is done.");
+  out += fmt::format("vsecm_safe_ready {}\n", ready_.load() ? 1 : 0);
+  return out;
+}
+
+}  // namespace vsecm::safe

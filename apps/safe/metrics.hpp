@@ -1,0 +1,62 @@
+// The Safe's metrics, rendered in Prometheus' text exposition format. Thread-safe; updating a
+// metric takes one short lock, and rendering copies nothing but numbers.
+#ifndef VSECM_APPS_SAFE_METRICS_HPP_
+#define VSECM_APPS_SAFE_METRICS_HPP_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace vsecm::safe {
+
+class Metrics {
+ public:
+  // One finished API request: its route ("/sentinel/v1/secrets" or "other"), HTTP status and
+  // how long it took.
+  void ObserveRequest(const std::string& method, const std::string& route, unsigned status,
+                      std::chrono::nanoseconds duration);
+  void ConnectionOpened() { ++connections_active_; ++connections_total_; }
+  void ConnectionClosed() { --connections_active_; }
+  void ConnectionRefused() { ++connections_refused_; }
+  void HandshakeFailed() { ++handshake_failures_; }
+  void StoreError() { ++store_errors_; }
+  void SetRecovery(std::chrono::milliseconds took, size_t loaded, size_t failed);
+  void SetReady(bool ready) { ready_ = ready; }
+
+  // Numbers read at render time (the registry's size).
+  void SetSecretsHeldSource(std::function<size_t()> source);
+
+  std::string Render() const;
+
+ private:
+  // Histogram buckets in seconds, from 0.5 ms to 5 s.
+  static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> counts{};
+    uint64_t count = 0;
+    double sum = 0;
+  };
+
+  mutable std::mutex mutex_;
+  std::map<std::tuple<std::string, std::string, unsigned>, uint64_t> requests_;
+  std::map<std::string, Histogram> latency_;
+  std::function<size_t()> secrets_held_;
+  double recovery_seconds_ = 0;
+  size_t recovered_ = 0, recovery_failures_ = 0;
+
+  std::atomic<int64_t> connections_active_{0};
+  std::atomic<uint64_t> connections_total_{0}, connections_refused_{0}, handshake_failures_{0},
+      store_errors_{0};
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace vsecm::safe
+
+#endif  // VSECM_APPS_SAFE_METRICS_HPP_

@@ -1,0 +1,52 @@
+// A small plain-HTTP listener for probes and metrics: GET only, tiny requests, no secrets.
+// Several listeners share one io_context and its thread.
+#ifndef VSECM_APPS_SAFE_PLAIN_HTTP_SERVER_HPP_
+#define VSECM_APPS_SAFE_PLAIN_HTTP_SERVER_HPP_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "vsecm/sdk/status.hpp"
+
+namespace vsecm::safe {
+
+struct PlainResponse {
+  unsigned status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+// Answers a GET of `path`; called on the io_context's thread.
+using PlainHandler = std::function<PlainResponse(std::string_view path)>;
+
+class PlainHttpServer {
+ public:
+  PlainHttpServer(boost::asio::io_context& io, PlainHandler handler)
+      : io_(io), acceptor_(io), handler_(std::move(handler)) {}
+
+  // `address` in VSecM's ":8081" or "127.0.0.1:8081" form.
+  Status Listen(const std::string& address);
+  uint16_t port() const { return port_; }
+  void Close();
+
+ private:
+  void Accept();
+
+  boost::asio::io_context& io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  PlainHandler handler_;
+  uint16_t port_ = 0;
+};
+
+// Splits VSecM's ":8081" / "host:port" listen addresses; an empty host means all interfaces.
+StatusOr<std::pair<std::string, uint16_t>> ParseListenAddress(const std::string& address,
+                                                              const std::string& default_host);
+
+}  // namespace vsecm::safe
+
+#endif  // VSECM_APPS_SAFE_PLAIN_HTTP_SERVER_HPP_

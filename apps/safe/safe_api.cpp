@@ -1,0 +1,205 @@
+#include "safe_api.hpp"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "api_json.hpp"
+#include "vsecm/kernel/audit.hpp"
+#include "vsecm/kernel/secure_json.hpp"
+
+namespace vsecm::safe {
+namespace {
+
+namespace http = boost::beast::http;
+using kernel::AuditAction;
+
+constexpr std::string_view kKeystone = "/sentinel/v1/keystone";
+constexpr std::string_view kSentinelSecrets = "/sentinel/v1/secrets";
+constexpr std::string_view kSentinelKeys = "/sentinel/v1/keys";
+constexpr std::string_view kWorkloadSecrets = "/workload/v1/secrets";
+// VSecM's own keystone secret: Sentinel's init commands have run once it exists.
+constexpr std::string_view kKeystoneSecret = "vsecm-keystone";
+
+http::status StatusFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kIntegrityFailure:
+      return http::status::bad_request;
+    case StatusCode::kNotFound:
+      return http::status::not_found;
+    case StatusCode::kPermissionDenied:
+      return http::status::bad_request;
+    case StatusCode::kUnavailable:
+      return http::status::service_unavailable;
+    default:
+      return http::status::internal_server_error;
+  }
+}
+
+kernel::Timestamp Now() {
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+Response SafeApi::Handle(Request& request, const std::string& peer) {
+  const auto start = std::chrono::steady_clock::now();
+  kernel::Caller caller{peer, kernel::NewCorrelationId()};
+  std::string route = "other";
+  Response response = Route(request, caller, route);
+  response.set("X-Correlation-Id", caller.correlation_id);
+  metrics_.ObserveRequest(std::string(StdView(request.method_string())), route, response.result_int(),
+                          std::chrono::steady_clock::now() - start);
+  return response;
+}
+
+Response SafeApi::Refuse(const kernel::Caller& caller, std::string_view target,
+                         const std::string& why) {
+  kernel::AuditEvent e;
+  e.time = Now();
+  e.correlation_id = caller.correlation_id;
+  e.actor = caller.actor;
+  e.action = AuditAction::kRefuse;
+  e.target = std::string(target);
+  e.outcome = kernel::AuditOutcome::kDenied;
+  e.reason = why;
+  kernel_.audit().Record(e);
+  return ErrorResponse(http::status::bad_request, why);
+}
+
+Response SafeApi::Route(Request& request, const kernel::Caller& caller, std::string& route) {
+  std::string_view target = StdView(request.target());
+  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
+  const auto method = request.method();
+  const bool sentinel_path = path == kKeystone || path == kSentinelSecrets || path == kSentinelKeys;
+  if (!sentinel_path && path != kWorkloadSecrets) {
+    return ErrorResponse(http::status::not_found, fmt::format("no such path: {}", path.substr(0, 128)));
+  }
+  route = std::string(path);
+
+  if (sentinel_path && !roles_.is_sentinel(caller.actor)) {
+    return Refuse(caller, path, fmt::format("{} is not VSecM Sentinel; only Sentinel may use {}",
+                                            caller.actor, path));
+  }
+  if (!sentinel_path && !roles_.workload_name(caller.actor)) {
+    return Refuse(caller, path, fmt::format("{} is not a workload SPIFFE ID", caller.actor));
+  }
+  const bool keys = path == kSentinelKeys && method == http::verb::post;
+  if (!lifecycle_.ready() && !keys) {
+    return ErrorResponse(http::status::service_unavailable,
+                         fmt::format("the safe is not ready: {}", lifecycle_.Describe()));
+  }
+  if (path == kKeystone && method == http::verb::get) {
+    return KeystoneResponse(kernel_.registry().Read(caller, kKeystoneSecret).ok());
+  }
+  if (path == kSentinelSecrets) {
+    if (method == http::verb::get) return List(caller, query.find("reveal=true") != std::string_view::npos);
+    if (method == http::verb::post) return Upsert(request, caller);
+    if (method == http::verb::delete_) return Delete(request, caller);
+  }
+  if (keys) return Keys(request, caller);
+  if (path == kWorkloadSecrets && method == http::verb::get) return Fetch(caller);
+  return ErrorResponse(http::status::method_not_allowed,
+                       fmt::format("{} is not allowed on {}", StdView(request.method_string()), path));
+}
+
+Response SafeApi::Upsert(Request& request, const kernel::Caller& caller) {
+  auto body = ParseUpsertBody(request.body().Expose(), Now());
+  if (!body.ok()) return Refuse(caller, kSentinelSecrets, body.status().message());
+  kernel::SecretRegistry& registry = kernel_.registry();
+
+  if (body->workloads.empty()) {
+    if (!body->encrypt) return Refuse(caller, kSentinelSecrets, "no workloads given");
+    if (body->value.empty()) return Refuse(caller, kSentinelSecrets, "no value to encrypt");
+    auto ciphertext = registry.EncryptValue(caller, body->value.Expose());
+    if (!ciphertext.ok()) return ErrorResponse(StatusFor(ciphertext.status()), ciphertext.status().message());
+    return TextResponse(http::status::ok, Base64(*ciphertext));
+  }
+
+  kernel::UpsertRequest upsert;
+  upsert.workloads = std::move(body->workloads);
+  upsert.namespaces = body->namespaces.empty() ? std::vector<std::string>{"default"}
+                                               : std::move(body->namespaces);
+  upsert.template_text = std::move(body->template_text);
+  upsert.format = std::move(body->format);
+  upsert.not_before = body->not_before;
+  upsert.expires_after = body->expires;
+  if (body->encrypt) {
+    // The value was encrypted earlier with this Safe's key (base64 of the cipher text).
+    auto ciphertext = kernel::DecodeBase64(body->value.Expose());
+    if (!ciphertext.ok()) return Refuse(caller, kSentinelSecrets, "value: not base64 cipher text");
+    auto plain = registry.DecryptValue(caller, ciphertext->Expose());
+    if (!plain.ok()) {
+      return ErrorResponse(http::status::bad_request,
+                           "value: cannot be decrypted with this Safe's key: " + plain.status().message());
+    }
+    upsert.values.push_back(std::move(plain).value());
+  } else {
+    upsert.values.push_back(std::move(body->value));
+  }
+  Status s = registry.Upsert(caller, upsert);
+  if (!s.ok()) {
+    if (s.code() != StatusCode::kInvalidArgument && s.code() != StatusCode::kFailedPrecondition) {
+      metrics_.StoreError();
+    }
+    return ErrorResponse(StatusFor(s), s.message());
+  }
+  return TextResponse(http::status::ok, "OK");
+}
+
+Response SafeApi::Delete(Request& request, const kernel::Caller& caller) {
+  auto workloads = ParseDeleteBody(request.body().Expose());
+  if (!workloads.ok()) return Refuse(caller, kSentinelSecrets, workloads.status().message());
+  Status s = kernel_.registry().Delete(caller, *workloads);
+  if (!s.ok()) {
+    if (s.code() != StatusCode::kInvalidArgument) metrics_.StoreError();
+    return ErrorResponse(StatusFor(s), s.message());
+  }
+  return TextResponse(http::status::ok, "OK");
+}
+
+Response SafeApi::List(const kernel::Caller& caller, bool reveal) {
+  if (!reveal) return SecretListResponse(kernel_.registry().List(caller));
+  auto encrypted = kernel_.registry().ListEncrypted(caller);
+  if (!encrypted.ok()) return ErrorResponse(StatusFor(encrypted.status()), encrypted.status().message());
+  // VSecM names its algorithms "age" and "aes".
+  std::string_view algorithm = kernel_.crypto().algorithm();
+  return EncryptedListResponse(*encrypted, algorithm.rfind("aes", 0) == 0 ? "aes" : algorithm);
+}
+
+Response SafeApi::Keys(Request& request, const kernel::Caller& caller) {
+  if (!lifecycle_.manual_root_key()) {
+    return Refuse(caller, kSentinelKeys,
+                  "the safe is not in manual root key mode (VSECM_ROOT_KEY_INPUT_MODE_MANUAL)");
+  }
+  auto body = ParseRootKeyBody(request.body().Expose());
+  if (!body.ok()) return Refuse(caller, kSentinelKeys, body.status().message());
+  auto root_key = kernel::RootKey::FromParts(body->age_secret_key.ExposeText(),
+                                             body->age_public_key.ExposeText(),
+                                             body->aes_cipher_key.ExposeText());
+  if (!root_key.ok()) return Refuse(caller, kSentinelKeys, root_key.status().message());
+  Status s = lifecycle_.Activate(*root_key);
+  kernel::AuditEvent e;
+  e.time = Now();
+  e.correlation_id = caller.correlation_id;
+  e.actor = caller.actor;
+  e.action = AuditAction::kRootKey;
+  e.target = "root key";
+  e.outcome = s.ok() ? kernel::AuditOutcome::kSuccess : kernel::AuditOutcome::kFailure;
+  e.reason = s.ok() ? "" : s.message();
+  kernel_.audit().Record(e);
+  if (!s.ok()) return ErrorResponse(StatusFor(s), s.message());
+  return TextResponse(http::status::ok, "OK");
+}
+
+Response SafeApi::Fetch(const kernel::Caller& caller) {
+  std::optional<std::string> name = roles_.workload_name(caller.actor);
+  auto secret = kernel_.registry().Read(caller, *name);
+  if (!secret.ok()) return ErrorResponse(StatusFor(secret.status()), secret.status().message());
+  return WorkloadSecretResponse(*secret);
+}
+
+}  // namespace vsecm::safe

@@ -1,0 +1,180 @@
+#include "safe_server.hpp"
+
+#include <signal.h>
+
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "https_server.hpp"
+#include "lifecycle.hpp"
+#include "metrics.hpp"
+#include "plain_http_server.hpp"
+#include "safe_api.hpp"
+#include "vsecm/kernel/log.hpp"
+#include "vsecm/kernel/safe_kernel.hpp"
+
+namespace vsecm::safe {
+namespace {
+
+bool ParseBool(const std::string& text) {
+  return text == "1" || text == "t" || text == "T" || text == "true" || text == "TRUE" ||
+         text == "True";
+}
+
+size_t ParseSize(const std::string& text, size_t fallback) {
+  try {
+    return static_cast<size_t>(std::stoull(text));
+  } catch (...) {
+    kernel::LogWarning("safe", "ignoring \"{}\": not a number", text.substr(0, 32));
+    return fallback;
+  }
+}
+
+// Waits for SIGTERM or SIGINT, which main() has blocked in every thread.
+int WaitForStopSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal = 0;
+  sigwait(&set, &signal);
+  return signal;
+}
+
+}  // namespace
+
+SafeServerOptions SafeServerOptionsFromEnv(const kernel::EnvLookup& env) {
+  SafeServerOptions o;
+  if (auto v = env("VSECM_SAFE_TLS_PORT")) o.tls_address = *v;
+  if (auto v = env("VSECM_PROBE_LIVENESS_PORT")) o.liveness_address = *v;
+  if (auto v = env("VSECM_PROBE_READINESS_PORT")) o.readiness_address = *v;
+  if (auto v = env("VSECM_SAFE_METRICS_PORT")) o.metrics_address = *v;
+  if (auto v = env("VSECM_ROOT_KEY_PATH")) o.root_key.key_path = *v;
+  if (auto v = env("VSECM_ROOT_KEY_INPUT_MODE_MANUAL")) o.root_key.manual = ParseBool(*v);
+  if (auto v = env("VSECM_SAFE_MAX_CONNECTIONS")) o.max_connections = ParseSize(*v, o.max_connections);
+  if (auto v = env("VSECM_SAFE_MAX_REQUEST_BYTES")) o.body_limit = ParseSize(*v, o.body_limit);
+  if (auto v = env("SPIFFE_ENDPOINT_SOCKET")) o.identity.spiffe_socket = *v;
+  return o;
+}
+
+int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& options,
+                  const std::string& default_plugin_dir) {
+  kernel::SafeKernel::Options kernel_options;
+  kernel_options.default_plugin_directory = default_plugin_dir;
+  auto kernel = kernel::SafeKernel::Create(config, std::move(kernel_options));
+  if (!kernel.ok()) {
+    kernel::LogError("safe", "cannot start: {}", kernel.status().ToString());
+    return 1;
+  }
+  auto identity = OpenServerIdentity(options.identity, kernel::ProcessEnvironment());
+  if (!identity.ok()) {
+    kernel::LogError("safe", "cannot obtain the Safe's SVID: {}", identity.status().ToString());
+    return 1;
+  }
+  Metrics metrics;
+  metrics.SetSecretsHeldSource([&k = **kernel] { return k.registry().size(); });
+  Lifecycle lifecycle(**kernel, metrics, options.root_key.manual);
+  SafeApi api(**kernel, lifecycle, (*identity)->GetRoles(), metrics);
+
+  auto tls_address = ParseListenAddress(options.tls_address, options.default_host);
+  if (!tls_address.ok()) {
+    kernel::LogError("safe", "VSECM_SAFE_TLS_PORT: {}", tls_address.status().message());
+    return 1;
+  }
+  HttpsServerOptions server_options;
+  server_options.address = tls_address->first;
+  server_options.port = tls_address->second;
+  server_options.max_connections = options.max_connections;
+  server_options.body_limit = options.body_limit;
+  server_options.worker_threads = static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  kernel::AuditSink& audit = (*kernel)->audit();
+  HttpsServer server(
+      server_options, (*identity)->Tls(),
+      [&api](Request& request, const std::string& peer) { return api.Handle(request, peer); },
+      metrics,
+      [&audit](const std::string& remote, const std::string& why) {
+        kernel::AuditEvent e;
+        e.time = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+        e.correlation_id = kernel::NewCorrelationId();
+        e.actor = "unauthenticated " + remote;
+        e.action = kernel::AuditAction::kRefuse;
+        e.target = "connection";
+        e.outcome = kernel::AuditOutcome::kDenied;
+        e.reason = why;
+        audit.Record(e);
+      });
+
+  boost::asio::io_context probe_io;
+  PlainHttpServer liveness(probe_io, [](std::string_view path) -> PlainResponse {
+    if (path != "/") return {404, "text/plain; charset=utf-8", "not found\n"};
+    return {200, "text/plain; charset=utf-8", "ok\n"};
+  });
+  PlainHttpServer readiness(probe_io, [&lifecycle](std::string_view path) -> PlainResponse {
+    if (path != "/") return {404, "text/plain; charset=utf-8", "not found\n"};
+    if (!lifecycle.ready()) return {503, "text/plain; charset=utf-8", lifecycle.Describe() + "\n"};
+    return {200, "text/plain; charset=utf-8", "ready\n"};
+  });
+  PlainHttpServer metrics_server(probe_io, [&metrics](std::string_view path) -> PlainResponse {
+    if (path != "/metrics") return {404, "text/plain; charset=utf-8", "not found\n"};
+    return {200, "text/plain; version=0.0.4; charset=utf-8", metrics.Render()};
+  });
+  for (auto [listener, address, name] :
+       {std::tuple{&liveness, options.liveness_address, "VSECM_PROBE_LIVENESS_PORT"},
+        std::tuple{&readiness, options.readiness_address, "VSECM_PROBE_READINESS_PORT"},
+        std::tuple{&metrics_server, options.metrics_address, "VSECM_SAFE_METRICS_PORT"}}) {
+    auto parsed = ParseListenAddress(address, options.default_host);
+    Status s = parsed.ok() ? listener->Listen(fmt::format("{}:{}", parsed->first, parsed->second))
+                           : parsed.status();
+    if (!s.ok()) {
+      kernel::LogError("safe", "{}: {}", name, s.message());
+      return 1;
+    }
+  }
+  std::thread probe_thread([&probe_io] {
+    auto guard = boost::asio::make_work_guard(probe_io);
+    probe_io.run();
+  });
+  if (Status s = server.Start(); !s.ok()) {
+    kernel::LogError("safe", "{}", s.message());
+    probe_io.stop();
+    probe_thread.join();
+    return 1;
+  }
+  kernel::LogInfo("safe", "{} listening on {}:{} (mutual TLS); probes on {} and {}; metrics on {}",
+                  (*identity)->OwnSpiffeId(), server_options.address, server.port(),
+                  options.liveness_address, options.readiness_address, options.metrics_address);
+  if (options.on_listening) {
+    options.on_listening(
+        ListeningPorts{server.port(), liveness.port(), readiness.port(), metrics_server.port()});
+  }
+
+  // The root key and recovery happen while the probes already answer (liveness 200,
+  // readiness 503), so a large store does not get the pod killed for being slow to start.
+  std::thread bootstrap([&] {
+    auto root_key = ObtainRootKey(options.root_key);
+    if (!root_key.ok()) {
+      kernel::LogError("safe", "cannot obtain the root key: {}; the Safe stays unready",
+                       root_key.status().ToString());
+      return;
+    }
+    if (!*root_key) return;  // manual mode: Sentinel sends it
+    if (Status s = lifecycle.Activate(**root_key); !s.ok()) {
+      kernel::LogError("safe", "cannot activate the root key: {}", s.ToString());
+    }
+  });
+
+  int signal = WaitForStopSignal();
+  kernel::LogInfo("safe", "signal {}: finishing requests in flight, then stopping", signal);
+  server.Stop();
+  bootstrap.join();
+  liveness.Close();
+  readiness.Close();
+  metrics_server.Close();
+  probe_io.stop();
+  probe_thread.join();
+  kernel::LogInfo("safe", "stopped");
+  return 0;  // the kernel (and with it the store) closes as it goes out of scope
+}
+
+}  // namespace vsecm::safe
