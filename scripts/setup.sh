@@ -12,6 +12,7 @@ packages=(
   libsqlcipher-dev                              # store-sqlcipher
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # SPIFFE Workload API
   curl                                          # end-to-end tests: a stock mTLS client
+  yamllint python3-yaml                         # Helm chart checks
   libgtest-dev libgmock-dev                     # GoogleTest
   age                                           # the stock age CLI, for interoperability tests
   clang libclang-rt-14-dev                      # libFuzzer targets
