@@ -127,7 +127,6 @@ int RunDevCommand(int argc, char** argv) {
   options.readiness_address = Loopback(env, "VSECM_PROBE_READINESS_PORT", "8082");
   options.metrics_address = Loopback(env, "VSECM_SAFE_METRICS_PORT", "8083");
   options.root_key.key_path = dir + "/key.txt";
-  options.root_key.manual = false;
   options.identity = IdentityFlags{dir + "/svid/safe", ""};
   options.on_listening = [dir](const ListeningPorts& ports) {
     nlohmann::json endpoints = {

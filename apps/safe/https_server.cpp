@@ -1,7 +1,5 @@
 #include "https_server.hpp"
 
-#include <openssl/x509.h>
-
 #include <mutex>
 #include <optional>
 #include <set>
@@ -67,12 +65,10 @@ class HttpsServer::Session : public std::enable_shared_from_this<Session> {
   void OnHandshake(beast::error_code ec) {
     if (ec) {
       server_.metrics_.HandshakeFailed();
-      long verify = SSL_get_verify_result(stream_.native_handle());
-      std::string why = verify != X509_V_OK
-                            ? fmt::format("client certificate refused: {}",
-                                          X509_verify_cert_error_string(verify))
-                            : fmt::format("TLS handshake failed: {}", ec.message());
-      server_.refused_(remote_, why);
+      std::string why = server_.tls_.handshake_failure
+                            ? server_.tls_.handshake_failure(stream_.native_handle())
+                            : ec.message();
+      server_.refused_(remote_, "TLS handshake refused: " + why);
       return;  // dropping the session closes the socket
     }
     auto peer = server_.tls_.peer_id(stream_.native_handle());

@@ -37,6 +37,8 @@ struct TlsBinding {
   std::function<std::shared_ptr<boost::asio::ssl::context>()> current_context;
   // After a completed handshake: the peer's verified SPIFFE ID, or why it is refused.
   std::function<StatusOr<std::string>(SSL*)> peer_id;
+  // After a failed handshake: why, for the audit journal.
+  std::function<std::string(SSL*)> handshake_failure;
 };
 
 // Called for every connection refused after the TCP accept (handshake failure, bad SVID).

@@ -1,18 +1,23 @@
-// vsecm-safe: the Safe. This first cut carries the `plugins` command; the mTLS server arrives
-// with its own issue.
+// vsecm-safe: the Safe.
+#include <signal.h>
+
 #include <cstring>
 #include <iostream>
 #include <string>
 
+#include "dev_command.hpp"
 #include "plugins_command.hpp"
+#include "serve_command.hpp"
 #include "vsecm/kernel/log.hpp"
 #include "vsecm/kernel/process_hardening.hpp"
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: vsecm-safe <command> [options]
+constexpr const char* kUsage = R"(usage: vsecm-safe [<command>] [options]
 
 commands:
+  serve     run the Safe (the default when no command is given)
+  dev       run a local Safe with no cluster: a development CA, SVIDs and a data directory
   plugins   list the plugins the Safe can load, with kind, version, ABI and SHA-256
 
 Run `vsecm-safe <command> --help` for a command's options.
@@ -26,17 +31,32 @@ int main(int argc, char** argv) {
     std::cerr << "vsecm-safe: " << s.message() << "\n";
     return 1;
   }
+  // Every thread inherits this mask, so the stop signals reach only the sigwait in the server.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
   if (const char* level = std::getenv("VSECM_LOG_LEVEL")) {
     vsecm::kernel::LogLevel parsed;
     if (vsecm::kernel::ParseLogLevel(level, &parsed)) vsecm::kernel::SetLogLevel(parsed);
   }
-  if (argc < 2 || std::strcmp(argv[1], "-h") == 0 || std::strcmp(argv[1], "--help") == 0) {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
+  std::string command = argc >= 2 ? argv[1] : "serve";
+  int rest = argc >= 2 ? 2 : 1;
+  if (command.rfind("--", 0) == 0 && command != "--help") {  // options of the default command
+    command = "serve";
+    rest = 1;
   }
-  std::string command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
   try {
-    if (command == "plugins") return vsecm::safe::RunPluginsCommand(argc - 2, argv + 2);
+    if (command == "plugins") return vsecm::safe::RunPluginsCommand(argc - rest, argv + rest);
+    if (command == "serve") return vsecm::safe::RunServeCommand(argc - rest, argv + rest);
+    if (command == "dev") return vsecm::safe::RunDevCommand(argc - rest, argv + rest);
   } catch (const std::exception& e) {
     std::cerr << "vsecm-safe: " << command << ": unexpected error: " << e.what() << "\n";
     return 1;

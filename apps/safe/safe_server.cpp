@@ -141,9 +141,11 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
     probe_thread.join();
     return 1;
   }
-  kernel::LogInfo("safe", "{} listening on {}:{} (mutual TLS); probes on {} and {}; metrics on {}",
-                  (*identity)->OwnSpiffeId(), server_options.address, server.port(),
-                  options.liveness_address, options.readiness_address, options.metrics_address);
+  kernel::LogInfo("safe",
+                  "{} listening on {}:{} (mutual TLS); liveness on port {}, readiness on port {}, "
+                  "metrics on port {}",
+                  (*identity)->OwnSpiffeId(), server_options.address, server.port(), liveness.port(),
+                  readiness.port(), metrics_server.port());
   if (options.on_listening) {
     options.on_listening(
         ListeningPorts{server.port(), liveness.port(), readiness.port(), metrics_server.port()});

@@ -1,0 +1,76 @@
+#include "server_identity.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "vsecm/identity/identity_options.hpp"
+#include "vsecm/identity/roles.hpp"
+#include "vsecm/identity/tls.hpp"
+
+namespace vsecm::safe {
+namespace {
+
+class IdentityLibraryBinding final : public ServerIdentity {
+ public:
+  IdentityLibraryBinding(std::shared_ptr<identity::IdentitySource> source,
+                         identity::RoleMatcher roles,
+                         std::shared_ptr<boost::asio::ssl::context> context)
+      : source_(std::move(source)), roles_(std::move(roles)), context_(std::move(context)) {}
+
+  TlsBinding Tls() override {
+    // One context for every connection: the library installs the current SVID on each
+    // handshake, so rotation needs no new context.
+    return TlsBinding{
+        [context = context_] { return context; },
+        [](SSL* ssl) -> StatusOr<std::string> {
+          auto id = identity::PeerSpiffeId(ssl);
+          if (!id.ok()) return id.status();
+          return id->str();
+        },
+        [](SSL* ssl) { return identity::HandshakeFailureReason(ssl); }};
+  }
+
+  Roles GetRoles() override {
+    return Roles{
+        [roles = roles_](const std::string& id) {
+          auto parsed = identity::SpiffeId::Parse(id);
+          return parsed.ok() && roles.IsSentinel(*parsed);
+        },
+        [roles = roles_](const std::string& id) -> std::optional<std::string> {
+          auto parsed = identity::SpiffeId::Parse(id);
+          if (!parsed.ok()) return std::nullopt;
+          return roles.WorkloadName(*parsed);
+        }};
+  }
+
+  std::string OwnSpiffeId() override {
+    auto current = source_->Current();
+    return current.ok() ? (*current)->id().str() : source_->Describe();
+  }
+
+ private:
+  std::shared_ptr<identity::IdentitySource> source_;
+  identity::RoleMatcher roles_;
+  std::shared_ptr<boost::asio::ssl::context> context_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ServerIdentity>> OpenServerIdentity(const IdentityFlags& flags,
+                                                             const kernel::EnvLookup& env) {
+  identity::IdentityOptions options;
+  options.svid_dir = flags.svid_dir;
+  options.spiffe_socket = flags.spiffe_socket;
+  VSECM_ASSIGN_OR_RETURN(std::unique_ptr<identity::IdentitySource> opened,
+                         identity::OpenIdentitySource(options, env));
+  std::shared_ptr<identity::IdentitySource> source = std::move(opened);
+  VSECM_ASSIGN_OR_RETURN(identity::RoleMatcher roles, identity::RoleMatcher::FromEnvironment(env));
+
+  auto context = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+  identity::PeerPolicy policy;
+  policy.trust_domain = roles.trust_domain();
+  VSECM_RETURN_IF_ERROR(identity::ConfigureServerContext(context->native_handle(), source, policy));
+  return std::unique_ptr<ServerIdentity>(
+      new IdentityLibraryBinding(std::move(source), std::move(roles), std::move(context)));
+}
+
+}  // namespace vsecm::safe
