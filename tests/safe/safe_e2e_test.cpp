@@ -60,7 +60,8 @@ TEST_F(SafeE2eTest, EveryOtherIdentityIsRefused) {
   EXPECT_EQ(workload_as_sentinel.status, 400);
   EXPECT_THAT(Json(workload_as_sentinel.body)["err"].get<std::string>(), HasSubstr("not VSecM Sentinel"));
   EXPECT_EQ(safe_.Call(billing_, "GET", "/sentinel/v1/secrets").status, 400);
-  EXPECT_EQ(safe_.Call(safe_.Sentinel(), "GET", "/workload/v1/secrets").status, 400);
+  // As in VSecM, Sentinel's ID is also a workload's (named vsecm-sentinel), which has no secret.
+  EXPECT_EQ(safe_.Call(safe_.Sentinel(), "GET", "/workload/v1/secrets").status, 404);
 
   // Another trust domain, signed by the right CA: refused after the handshake, nothing served.
   std::string foreign = safe_.IssueSvid("spiffe://evil.example/workload/billing/ns/default/sa/billing/n/x", "foreign");
@@ -159,7 +160,7 @@ TEST_F(SafeE2eTest, EncryptOnlyThenStoreTheCipherText) {
 }
 
 TEST(SafeE2eManualKeyTest, TheApiAnswers503UntilSentinelSendsTheRootKey) {
-  DevSafe safe({{"VSECM_ROOT_KEY_INPUT_MODE_MANUAL", "true"}});
+  DevSafe safe(std::map<std::string, std::string>{{"VSECM_ROOT_KEY_INPUT_MODE_MANUAL", "true"}});
   ASSERT_TRUE(safe.Start()) << safe.Log();
   EXPECT_EQ(safe.Plain(safe.endpoints()["readiness"]).status, 503);
   EXPECT_EQ(safe.Plain(safe.endpoints()["liveness"]).status, 200);
