@@ -24,6 +24,7 @@ struct Command {
 int RunGenerate(std::span<const std::string_view> args);
 int RunDecrypt(std::span<const std::string_view> args);
 int RunEncrypt(std::span<const std::string_view> args);
+int RunSvid(std::span<const std::string_view> args);
 
 // Prints "vsecm-keygen: <command>: <message>" on stderr and returns kExitFailure.
 int Fail(std::string_view command, std::string_view message);

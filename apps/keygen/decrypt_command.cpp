@@ -1,6 +1,7 @@
 // vsecm-keygen decrypt [--root-key FILE] PATH...: the Safe's backups, decrypted offline.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "keys.hpp"
 #include "vsecm/aes/envelope.hpp"
 #include "vsecm/age/age.hpp"
+#include "vsecm/store_fs/layout.hpp"
 #include "vsecm/kernel/secure_memory.hpp"
 
 namespace vsecm::keygen {
@@ -42,6 +44,11 @@ struct Keys {
 };
 
 StatusOr<kernel::SecretBytes> DecryptOne(const Keys& keys, std::span<const uint8_t> data) {
+  // A file from vsecm-store-fs (current copy or backup) wraps the cipher text in a checked frame.
+  if (data.size() >= store_fs::kFrameMagic.size() &&
+      std::equal(store_fs::kFrameMagic.begin(), store_fs::kFrameMagic.end(), data.begin())) {
+    VSECM_ASSIGN_OR_RETURN(data, store_fs::OpenFrame(data));
+  }
   kernel::SecretBuilder plain;
   sdk::Sink sink(plain.sink());
   if (aes::LooksLikeAesEnvelope(data)) {

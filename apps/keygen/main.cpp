@@ -16,6 +16,7 @@ constexpr Command kCommands[] = {
     {"decrypt", "decrypt backup files written by the Safe (age or AES envelope) to stdout",
      &RunDecrypt},
     {"encrypt", "encrypt stdin to stdout for an age recipient or under a root key", &RunEncrypt},
+    {"svid", "issue a development SVID from a local CA (created on first use)", &RunSvid},
 };
 
 void PrintHelp() {

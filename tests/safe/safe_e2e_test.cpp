@@ -159,6 +159,28 @@ TEST_F(SafeE2eTest, EncryptOnlyThenStoreTheCipherText) {
   EXPECT_EQ(safe_.Call(billing_, "GET", "/workload/v1/secrets").status, 404);
 }
 
+TEST_F(SafeE2eTest, KeygenDecryptsTheStoredFilesForDisasterRecovery) {
+  ASSERT_EQ(Upsert(R"({"workloads":["billing"],"value":"first-version"})").status, 200);
+  ASSERT_EQ(Upsert(R"({"workloads":["billing"],"value":"second-version"})").status, 200);
+  // The Safe is gone; only the data directory and the root key are left.
+  safe_.Kill(SIGKILL);
+  CommandResult current = Shell(fmt::format("{}/vsecm-keygen decrypt --root-key {} {}", VSECM_TEST_BIN_DIR,
+                                            Quote(safe_.dir() / "key.txt"), Quote(safe_.dir() / "data/billing.age")));
+  ASSERT_EQ(current.exit_code, 0) << current.out;
+  auto record = Json(current.out);
+  EXPECT_EQ(record["name"], "billing");
+  EXPECT_EQ(record["values"][0], "second-version");
+  CommandResult backup = Shell(fmt::format("{}/vsecm-keygen decrypt --root-key {} {}", VSECM_TEST_BIN_DIR,
+                                           Quote(safe_.dir() / "key.txt"), Quote(safe_.dir() / "data/backups/billing.1")));
+  ASSERT_EQ(backup.exit_code, 0) << backup.out;
+  EXPECT_EQ(Json(backup.out)["values"][0], "first-version");
+  // Nothing in the data directory holds a value in plain text.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(safe_.dir() / "data")) {
+    if (!e.is_regular_file()) continue;
+    EXPECT_THAT(ReadAll(e.path().string()), Not(HasSubstr("version"))) << e.path();
+  }
+}
+
 TEST(SafeE2eManualKeyTest, TheApiAnswers503UntilSentinelSendsTheRootKey) {
   DevSafe safe(std::map<std::string, std::string>{{"VSECM_ROOT_KEY_INPUT_MODE_MANUAL", "true"}});
   ASSERT_TRUE(safe.Start()) << safe.Log();
