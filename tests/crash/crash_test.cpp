@@ -192,8 +192,12 @@ TEST_P(CrashTest, EveryAcknowledgedWriteSurvivesKill9) {
 
 INSTANTIATE_TEST_SUITE_P(
     Stores, CrashTest,
-    ::testing::Values(CrashCase{"fs", "vsecm-store-fs",
-                                {{"path", "@DIR@/data"}, {"backup_count", "3"}}}),
+    ::testing::Values(
+        CrashCase{"fs", "vsecm-store-fs", {{"path", "@DIR@/data"}, {"backup_count", "3"}}},
+        CrashCase{"rocksdb", "vsecm-store-rocksdb",
+                  {{"path", "@DIR@/rocksdb"}, {"backup_count", "3"}}},
+        CrashCase{"sqlcipher", "vsecm-store-sqlcipher",
+                  {{"path", "@DIR@/vsecm.db"}, {"backup_count", "3"}}}),
     [](const ::testing::TestParamInfo<CrashCase>& info) { return info.param.label; });
 
 }  // namespace
