@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
     std::cerr << "vsecm-safe: " << s.message() << "\n";
     return 1;
   }
+  if (!vsecm::kernel::EnableOpenSslSecureHeap()) {
+    vsecm::kernel::LogWarning("safe", "OpenSSL's secure heap is not locked; TLS private keys may "
+                                      "be swapped (grant IPC_LOCK or raise RLIMIT_MEMLOCK)");
+  }
   // Every thread inherits this mask, so the stop signals reach only the sigwait in the server.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

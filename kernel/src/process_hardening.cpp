@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <string>
 
+#include <openssl/crypto.h>
+
 namespace vsecm::kernel {
 
 Status HardenProcess() {
@@ -18,6 +20,11 @@ Status HardenProcess() {
     return Internal(std::string("cannot turn off PR_SET_DUMPABLE: ") + strerror(errno));
   }
   return Status::Ok();
+}
+
+bool EnableOpenSslSecureHeap(size_t bytes) {
+  // 1: locked; 2: set up but mlock was refused; 0: not set up.
+  return CRYPTO_secure_malloc_init(bytes, 32) == 1;
 }
 
 bool IsProcessDumpable() { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0; }

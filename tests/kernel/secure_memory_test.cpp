@@ -12,6 +12,7 @@
 #include <ostream>
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -174,6 +175,15 @@ TEST(ProcessHardeningTest, TheProcessIsNotDumpableAfterHardening) {
   ASSERT_EQ(getrlimit(RLIMIT_CORE, &core), 0);
   EXPECT_EQ(core.rlim_cur, 0u);
   EXPECT_EQ(core.rlim_max, 0u);
+}
+
+TEST(ProcessHardeningTest, OpenSslKeepsPrivateKeyNumbersInItsSecureHeap) {
+  ASSERT_TRUE(EnableOpenSslSecureHeap(size_t{1} << 20));
+  EXPECT_EQ(CRYPTO_secure_malloc_initialized(), 1);
+  void* p = OPENSSL_secure_malloc(64);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(CRYPTO_secure_allocated(p), 1);
+  OPENSSL_secure_clear_free(p, 64);
 }
 
 }  // namespace

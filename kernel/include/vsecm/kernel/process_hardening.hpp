@@ -2,6 +2,8 @@
 #ifndef VSECM_KERNEL_PROCESS_HARDENING_HPP_
 #define VSECM_KERNEL_PROCESS_HARDENING_HPP_
 
+#include <cstddef>
+
 #include "vsecm/sdk/status.hpp"
 
 namespace vsecm::kernel {
@@ -10,6 +12,11 @@ namespace vsecm::kernel {
 // access by other processes of the same user (PR_SET_DUMPABLE 0). Fails only if the kernel
 // refuses, and then the caller should not continue.
 Status HardenProcess();
+
+// Gives OpenSSL a locked, never-dumped heap of `bytes` (a power of two) for the private parts of
+// keys it holds (the TLS key's private number, for one). Returns false when the heap could not
+// be set up, or could not be locked; OpenSSL then keeps using its ordinary heap for them.
+bool EnableOpenSslSecureHeap(size_t bytes = size_t{1} << 24);
 
 // True while the process may be dumped or attached to (what HardenProcess turns off).
 bool IsProcessDumpable();
