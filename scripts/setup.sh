@@ -13,6 +13,7 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # SPIFFE Workload API
   curl                                          # end-to-end tests: a stock mTLS client
   yamllint python3-yaml                         # Helm chart checks
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev  # render the chart as Helm does
   libgtest-dev libgmock-dev                     # GoogleTest
   age                                           # the stock age CLI, for interoperability tests
   clang libclang-rt-14-dev                      # libFuzzer targets

@@ -1,4 +1,8 @@
-# vsecm_add_plugin(<name> SOURCES <file>... [OUTPUT_DIRECTORY <dir>])
+# vsecm_add_plugin(<name> SOURCES <file>... [OUTPUT_DIRECTORY <dir>] [INSTALL_DESTINATION <dir>])
+#
+# INSTALL_DESTINATION (default: ${VSECM_PLUGIN_INSTALL_DIR} when that is set, as in the VSecM tree,
+# whose plugins go to lib/vsecm/plugins) adds an install rule; a plugin built into an
+# OUTPUT_DIRECTORY of its own (a test fixture) is not installed unless asked.
 #
 # Builds a VSecM plugin: a MODULE library named exactly <name>.so (no "lib" prefix), with
 # hidden visibility, only the entry symbol exported, every symbol resolved at link time, static
@@ -9,7 +13,7 @@ include_guard(GLOBAL)
 
 function(vsecm_add_plugin name)
   set(version_script ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/vsecm_plugin.map)
-  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "" "OUTPUT_DIRECTORY;INSTALL_DESTINATION" "SOURCES" ${ARGN})
   if(NOT ARG_SOURCES)
     message(FATAL_ERROR "vsecm_add_plugin(${name}): SOURCES is required")
   endif()
@@ -38,6 +42,15 @@ function(vsecm_add_plugin name)
     target_link_options(${name} PRIVATE -Wl,-z,defs)
   endif()
   target_link_libraries(${name} PRIVATE vsecm::sdk)
+  if(NOT ARG_INSTALL_DESTINATION AND NOT ARG_OUTPUT_DIRECTORY AND VSECM_PLUGIN_INSTALL_DIR)
+    set(ARG_INSTALL_DESTINATION ${VSECM_PLUGIN_INSTALL_DIR})
+  endif()
+  if(ARG_INSTALL_DESTINATION)
+    # Plugins must not be writable by anyone but root (the Safe refuses them otherwise).
+    install(TARGETS ${name} LIBRARY DESTINATION ${ARG_INSTALL_DESTINATION} COMPONENT plugins
+            PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                        WORLD_READ WORLD_EXECUTE)
+  endif()
   add_custom_command(TARGET ${name} POST_BUILD
     COMMAND ${CMAKE_COMMAND} -E sha256sum $<TARGET_FILE:${name}>
     COMMENT "VSecM plugin ${name}: SHA-256 pin"
