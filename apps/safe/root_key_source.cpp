@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "root_key_generation.hpp"
+#include "root_key_kubernetes.hpp"
 #include "vsecm/kernel/log.hpp"
 
 namespace vsecm::safe {
@@ -75,6 +76,13 @@ Status WriteNewKeyFile(const std::string& path, const kernel::SecretBytes& text)
   return Status::Ok();
 }
 
+bool IsBlank(const kernel::SecretBytes& text) {
+  for (uint8_t b : text.Expose()) {
+    if (b != ' ' && b != '\n' && b != '\r' && b != '\t') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 StatusOr<std::optional<kernel::RootKey>> ObtainRootKey(const RootKeySourceOptions& options) {
@@ -83,7 +91,10 @@ StatusOr<std::optional<kernel::RootKey>> ObtainRootKey(const RootKeySourceOption
     return std::optional<kernel::RootKey>();
   }
   auto text = ReadKeyFile(options.key_path);
-  if (text.status().code() == StatusCode::kNotFound && options.generate_when_absent) {
+  if (text.ok() && IsBlank(*text)) text = NotFound(options.key_path + ": the root key file is empty");
+  if (text.status().code() == StatusCode::kNotFound && options.kubernetes) {
+    text = ObtainRootKeyFromKubernetes(options);
+  } else if (text.status().code() == StatusCode::kNotFound && options.generate_when_absent) {
     kernel::LogWarning("safe", "no root key at {}: generating one and keeping it there",
                        options.key_path);
     VSECM_ASSIGN_OR_RETURN(kernel::SecretBytes fresh, common::NewRootKeyText());

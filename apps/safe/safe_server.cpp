@@ -55,6 +55,11 @@ SafeServerOptions SafeServerOptionsFromEnv(const kernel::EnvLookup& env) {
   if (auto v = env("VSECM_SAFE_MAX_CONNECTIONS")) o.max_connections = ParseSize(*v, o.max_connections);
   if (auto v = env("VSECM_SAFE_MAX_REQUEST_BYTES")) o.body_limit = ParseSize(*v, o.body_limit);
   if (auto v = env("SPIFFE_ENDPOINT_SOCKET")) o.identity.spiffe_socket = *v;
+  o.root_key.kubernetes = env("KUBERNETES_SERVICE_HOST").has_value() ||
+                          env("VSECM_ROOT_KEY_SOURCE").value_or("") == "kubernetes";
+  if (auto v = env("KUBECONFIG")) o.root_key.kubeconfig = *v;
+  if (auto v = env("VSECM_ROOT_KEY_NAME")) o.root_key.secret_name = *v;
+  if (auto v = env("VSECM_NAMESPACE_SYSTEM")) o.root_key.secret_namespace = *v;
   return o;
 }
 

@@ -97,10 +97,8 @@ Status ReadMeta(SecureJsonReader& r, SecretRecord* rec) {
     if (key == "format") {
       const size_t at = r.offset();
       VSECM_ASSIGN_OR_RETURN(rec->format, r.ReadText("meta.format"));
-      static constexpr std::string_view kFormats[] = {"", "json", "yaml", "raw"};
-      if (std::find(std::begin(kFormats), std::end(kFormats), rec->format) == std::end(kFormats)) {
-        return InvalidArgument(fmt::format(
-            "meta.format: not one of \"\", \"json\", \"yaml\", \"raw\" at offset {}", at));
+      if (!IsKnownFormat(rec->format)) {
+        return InvalidArgument(fmt::format("meta.format: not a known format at offset {}", at));
       }
       return Status::Ok();
     }
@@ -211,6 +209,13 @@ StatusOr<SecretRecord> DecodeRecord(std::span<const uint8_t> json) {
   // On failure `record` and every value decoded so far are wiped as they go out of scope.
   if (Status s = DecodeInto(json, &record); !s.ok()) return s.WithContext("secret record");
   return record;
+}
+
+bool IsKnownFormat(std::string_view format) {
+  static constexpr std::string_view kFormats[] = {"",     "json",   "yaml",        "raw",
+                                                  "none", "base64", "json+base64", "yaml+base64",
+                                                  "raw+base64", "none+base64"};
+  return std::find(std::begin(kFormats), std::end(kFormats), format) != std::end(kFormats);
 }
 
 }  // namespace vsecm::kernel

@@ -23,9 +23,9 @@ Status ValidateRequest(const UpsertRequest& r, bool have_transform) {
     VSECM_RETURN_IF_ERROR(ValidateSecretName(w).WithContext("workloads"));
   }
   if (r.values.empty()) return InvalidArgument("no value given");
-  static constexpr std::string_view kFormats[] = {"", "json", "yaml", "raw"};
-  if (std::find(std::begin(kFormats), std::end(kFormats), r.format) == std::end(kFormats)) {
-    return InvalidArgument(fmt::format("format \"{}\" is not one of json, yaml, raw", r.format));
+  if (!IsKnownFormat(r.format)) {
+    return InvalidArgument(fmt::format(
+        "format \"{}\" is not one of json, yaml, raw, none (each optionally +base64)", r.format));
   }
   if (!have_transform && (!r.template_text.empty() || !r.format.empty())) {
     return FailedPrecondition("a template or format was given but no transform plugin is configured");

@@ -197,7 +197,7 @@ TEST(SecretRecordTest, RejectsEverythingOutsideTheLayout) {
       {Doc(base + R"(,"meta":{"namespaces":"default"})"), "meta.namespaces: expected an array"},
       {Doc(base + R"(,"meta":{"namespaces":[true]})"), "meta.namespaces[0]: expected a string"},
       {Doc(base + R"(,"meta":{"template":{}})"), "meta.template: expected a string"},
-      {Doc(base + R"(,"meta":{"format":"toml"})"), "meta.format: not one of"},
+      {Doc(base + R"(,"meta":{"format":"toml"})"), "meta.format: not a known format"},
       {Doc(base + R"(,"meta":{"correlationId":5})"), "meta.correlationId: expected a string"},
       {Doc(base + R"(,"notBefore":null)"), "notBefore: expected a string, found null"},
       {Doc(base + R"(,"expiresAfter":"tomorrow")"), "expiresAfter at offset"},

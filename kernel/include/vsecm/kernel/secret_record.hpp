@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vsecm/kernel/secure_memory.hpp"
@@ -44,6 +45,10 @@ struct SecretRecord {
 
 // Serializes into secure memory of exactly the needed size (measured in a first pass, so the
 // text is never reallocated and no partial copy is left behind). Throws std::bad_alloc only.
+// The output formats a record may name: VSecM's ("" means the default, json), "none", and a
+// "+base64" step after any of them (Kubernetes Secret data).
+bool IsKnownFormat(std::string_view format);
+
 SecretBytes EncodeRecord(const SecretRecord& record);
 
 // Strict: refuses anything but one JSON object of the layout above — trailing text, unknown or
