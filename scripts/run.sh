@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The README's first command: set up, build, and run the main job — for now, list the plugins
-# the Safe can load (`vsecm-safe plugins`), with their kinds, versions, ABI and SHA-256 pins.
+# The README's first command: set up, build, and run the local demo with no cluster: a Safe
+# (`vsecm-safe dev`), Sentinel registering a secret with a template and a format, the init
+# container returning once it exists, the sidecar writing the rendered secret, a listing,
+# probes and metrics, and a clean stop. `vsecm-safe plugins` first shows what the Safe loads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,3 +11,5 @@ build_dir=${VSECM_BUILD_DIR:-build}
 echo
 echo "== $build_dir/bin/vsecm-safe plugins"
 "$build_dir/bin/vsecm-safe" plugins
+echo
+bash scripts/demo.sh
