@@ -181,6 +181,27 @@ TEST_F(SafeE2eTest, KeygenDecryptsTheStoredFilesForDisasterRecovery) {
   }
 }
 
+class SafeE2eStoreTest : public ::testing::TestWithParam<std::string> {};
+
+// `vsecm-safe dev --store NAME` runs the local Safe on each durable store, and a kill -9 keeps
+// every acknowledged secret.
+TEST_P(SafeE2eStoreTest, EachStoreKeepsSecretsAcrossAKill) {
+  DevSafe safe;
+  safe.AddArgs({"--store", GetParam()});
+  ASSERT_TRUE(safe.Start()) << safe.Log();
+  ASSERT_TRUE(safe.WaitReady()) << safe.Log();
+  std::string billing = safe.IssueSvid(kBilling, "billing");
+  ASSERT_EQ(safe.Call(safe.Sentinel(), "POST", "/sentinel/v1/secrets",
+                      R"({"workloads":["billing"],"value":"on-every-store"})").status, 200);
+  safe.Kill(SIGKILL);
+  ASSERT_TRUE(safe.Start()) << safe.Log();
+  ASSERT_TRUE(safe.WaitReady()) << safe.Log();
+  EXPECT_EQ(Json(safe.Call(billing, "GET", "/workload/v1/secrets").body)["data"], "on-every-store");
+  EXPECT_THAT(safe.Log(), HasSubstr("vsecm-store-" + GetParam()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, SafeE2eStoreTest, ::testing::Values("fs", "rocksdb", "sqlcipher"));
+
 TEST(SafeE2eManualKeyTest, TheApiAnswers503UntilSentinelSendsTheRootKey) {
   DevSafe safe(std::map<std::string, std::string>{{"VSECM_ROOT_KEY_INPUT_MODE_MANUAL", "true"}});
   ASSERT_TRUE(safe.Start()) << safe.Log();
