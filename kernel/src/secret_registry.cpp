@@ -1,3 +1,4 @@
+#include "vsecm/sdk/record_name.hpp"
 #include "vsecm/kernel/secret_registry.hpp"
 
 #include <algorithm>
@@ -7,11 +8,6 @@
 
 namespace vsecm::kernel {
 namespace {
-
-bool IsNameChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::string_view("._:@+=,-").find(c) != std::string_view::npos;
-}
 
 Timestamp Now() {
   return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
@@ -41,20 +37,7 @@ Status ValidateRequest(const UpsertRequest& r, bool have_transform) {
 
 }  // namespace
 
-Status ValidateSecretName(std::string_view name) {
-  if (name.empty() || name.size() > 250) {
-    return InvalidArgument(fmt::format("a name is 1 to 250 bytes, got {}", name.size()));
-  }
-  if (name.front() == '.') return InvalidArgument("a name must not start with '.'");
-  for (char c : name) {
-    if (!IsNameChar(c)) {
-      return InvalidArgument(fmt::format("a name must not contain the byte 0x{:02x}; allowed are "
-                                         "A-Z a-z 0-9 and ._:@+=,-",
-                                         static_cast<unsigned char>(c)));
-    }
-  }
-  return Status::Ok();
-}
+Status ValidateSecretName(std::string_view name) { return sdk::CheckRecordName(name); }
 
 SecretRegistry::SecretRegistry(CryptoProvider& crypto, StoreProvider& store,
                                TransformProvider* transform, AuditSink& audit)

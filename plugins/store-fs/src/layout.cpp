@@ -1,3 +1,4 @@
+#include "vsecm/sdk/record_name.hpp"
 #include "vsecm/store_fs/layout.hpp"
 
 #include <openssl/crypto.h>
@@ -7,12 +8,6 @@
 
 namespace vsecm::store_fs {
 namespace {
-
-bool IsNameChar(char c) {
-  // Not strchr: it finds the terminating NUL too, and "victim\0x" would pass as "victim".
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::string_view("._:@+=,-").find(c) != std::string_view::npos;
-}
 
 // Non-negative decimal without sign or leading zeros, as BackupFileName writes it.
 std::optional<int> ParseIndex(std::string_view digits) {
@@ -48,22 +43,7 @@ std::array<uint8_t, 32> Sha256(std::span<const uint8_t> data) {
 
 }  // namespace
 
-Status CheckName(std::string_view name) {
-  if (name.empty() || name.size() > 250) {
-    return InvalidArgument("a record name is 1 to 250 bytes, got " + std::to_string(name.size()));
-  }
-  if (name.front() == '.') return InvalidArgument("a record name must not start with '.'");
-  for (char c : name) {
-    if (!IsNameChar(c)) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      const auto b = static_cast<unsigned char>(c);
-      return InvalidArgument(std::string("a record name must not contain the byte 0x") +
-                             kHex[b >> 4] + kHex[b & 15] +
-                             "; allowed are A-Z a-z 0-9 and ._:@+=,-");
-    }
-  }
-  return Status::Ok();
-}
+Status CheckName(std::string_view name) { return sdk::CheckRecordName(name); }
 
 std::string SecretFileName(std::string_view name) {
   return std::string(name) + std::string(kSecretSuffix);

@@ -1,3 +1,4 @@
+#include "vsecm/sdk/record_name.hpp"
 #include "store_files.hpp"
 
 #include <errno.h>
@@ -11,13 +12,6 @@
 namespace vsecm::store_sqlcipher {
 namespace {
 
-constexpr size_t kMaxNameBytes = 250;
-
-bool AllowedNameByte(unsigned char c) {
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
-  return std::strchr("._:@+=,-", c) != nullptr && c != '\0';
-}
-
 std::string Octal(mode_t mode) {
   char text[8];
   std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
@@ -28,23 +22,7 @@ std::string ErrnoText(int error) { return std::strerror(error); }
 
 }  // namespace
 
-Status CheckRecordName(std::string_view name) {
-  if (name.empty()) return InvalidArgument("a record name must not be empty");
-  if (name.size() > kMaxNameBytes) {
-    return InvalidArgument("a record name is at most 250 bytes, this one has " +
-                           std::to_string(name.size()));
-  }
-  if (name == "." || name == ".." || name.front() == '.') {
-    return InvalidArgument("a record name must not start with '.'");
-  }
-  for (size_t i = 0; i < name.size(); ++i) {
-    if (!AllowedNameByte(static_cast<unsigned char>(name[i]))) {
-      return InvalidArgument("a record name may hold only [A-Za-z0-9._:@+=,-]; byte " +
-                             std::to_string(i) + " is not allowed");
-    }
-  }
-  return Status::Ok();
-}
+Status CheckRecordName(std::string_view name) { return sdk::CheckRecordName(name); }
 
 Status EnsureDirectory(const std::string& path, const sdk::Host& host) {
   if (path.empty() || path.front() != '/') {
