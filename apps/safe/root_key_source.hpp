@@ -18,7 +18,7 @@ struct RootKeySourceOptions {
   bool manual = false;
   bool generate_when_absent = true;  // VSecM generates and keeps a key when none exists
   // Keep the key in the vsecm-root-key Secret through the Kubernetes API: on in a cluster
-  // (KUBERNETES_SERVICE_HOST set) or with VSECM_ROOT_KEY_SOURCE=kubernetes (then KUBECONFIG
+  // (KUBERNETES_SERVICE_HOST set) or with VSECM_SAFE_KUBERNETES=true (then KUBECONFIG
   // says where the API server is).
   bool kubernetes = false;
   std::string kubeconfig;          // KUBECONFIG, outside a cluster

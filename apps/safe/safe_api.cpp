@@ -1,10 +1,12 @@
 #include "safe_api.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
 
 #include "api_json.hpp"
+#include "k8s_secret_sync.hpp"
 #include "vsecm/kernel/audit.hpp"
 #include "vsecm/kernel/secure_json.hpp"
 
@@ -147,16 +149,46 @@ Response SafeApi::Upsert(Request& request, const kernel::Caller& caller) {
     }
     return ErrorResponse(StatusFor(s), s.message());
   }
+  for (const std::string& name : upsert.workloads) {
+    if (k8s_ == nullptr || !k8s_->Applies(name)) continue;
+    auto rendered = registry.Read(caller, name);
+    Status synced = rendered.ok() ? k8s_->Apply(name, upsert.namespaces, rendered->data)
+                                  : rendered.status();
+    if (!synced.ok()) {
+      // The secret is stored and served; the copy in Kubernetes is not. Repeating the upsert
+      // writes it again.
+      return ErrorResponse(http::status::internal_server_error,
+                           fmt::format("\"{}\" is stored, but not as a Kubernetes Secret: {}",
+                                       name, synced.message()));
+    }
+  }
   return TextResponse(http::status::ok, "OK");
 }
 
 Response SafeApi::Delete(Request& request, const kernel::Caller& caller) {
   auto workloads = ParseDeleteBody(request.body().Expose());
   if (!workloads.ok()) return Refuse(caller, kSentinelSecrets, workloads.status().message());
+  // The namespaces of `k8s:` secrets, read before they are gone.
+  std::vector<std::pair<std::string, std::vector<std::string>>> k8s_copies;
+  if (k8s_ != nullptr) {
+    for (const kernel::SecretSummary& secret : kernel_.registry().List(caller)) {
+      if (k8s_->Applies(secret.name) &&
+          std::find(workloads->begin(), workloads->end(), secret.name) != workloads->end()) {
+        k8s_copies.emplace_back(secret.name, secret.namespaces);
+      }
+    }
+  }
   Status s = kernel_.registry().Delete(caller, *workloads);
   if (!s.ok()) {
     if (s.code() != StatusCode::kInvalidArgument) metrics_.StoreError();
     return ErrorResponse(StatusFor(s), s.message());
+  }
+  for (const auto& [name, namespaces] : k8s_copies) {
+    if (Status removed = k8s_->Remove(name, namespaces); !removed.ok()) {
+      return ErrorResponse(http::status::internal_server_error,
+                           fmt::format("\"{}\" is deleted, but its Kubernetes Secret is not: {}",
+                                       name, removed.message()));
+    }
   }
   return TextResponse(http::status::ok, "OK");
 }

@@ -23,6 +23,8 @@
 
 namespace vsecm::safe {
 
+class K8sSecretSync;
+
 // Who a SPIFFE ID is, by VSecM's regular expressions.
 struct Roles {
   std::function<bool(const std::string& spiffe_id)> is_sentinel;
@@ -32,8 +34,11 @@ struct Roles {
 
 class SafeApi {
  public:
-  SafeApi(kernel::SafeKernel& kernel, Lifecycle& lifecycle, Roles roles, Metrics& metrics)
-      : kernel_(kernel), lifecycle_(lifecycle), roles_(std::move(roles)), metrics_(metrics) {}
+  // `k8s` (may be null) keeps `k8s:` secrets as Kubernetes Secrets too.
+  SafeApi(kernel::SafeKernel& kernel, Lifecycle& lifecycle, Roles roles, Metrics& metrics,
+          K8sSecretSync* k8s = nullptr)
+      : kernel_(kernel), lifecycle_(lifecycle), roles_(std::move(roles)), metrics_(metrics),
+        k8s_(k8s) {}
 
   Response Handle(Request& request, const std::string& peer);
 
@@ -50,6 +55,7 @@ class SafeApi {
   Lifecycle& lifecycle_;
   Roles roles_;
   Metrics& metrics_;
+  K8sSecretSync* k8s_;
 };
 
 }  // namespace vsecm::safe

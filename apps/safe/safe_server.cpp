@@ -55,9 +55,9 @@ SafeServerOptions SafeServerOptionsFromEnv(const kernel::EnvLookup& env) {
   if (auto v = env("VSECM_SAFE_MAX_CONNECTIONS")) o.max_connections = ParseSize(*v, o.max_connections);
   if (auto v = env("VSECM_SAFE_MAX_REQUEST_BYTES")) o.body_limit = ParseSize(*v, o.body_limit);
   if (auto v = env("SPIFFE_ENDPOINT_SOCKET")) o.identity.spiffe_socket = *v;
-  o.root_key.kubernetes = env("KUBERNETES_SERVICE_HOST").has_value() ||
-                          env("VSECM_ROOT_KEY_SOURCE").value_or("") == "kubernetes";
-  if (auto v = env("KUBECONFIG")) o.root_key.kubeconfig = *v;
+  o.kubernetes = KubernetesOptionsFromEnv(env);
+  o.root_key.kubernetes = o.kubernetes.enabled;
+  o.root_key.kubeconfig = o.kubernetes.kubeconfig;
   if (auto v = env("VSECM_ROOT_KEY_NAME")) o.root_key.secret_name = *v;
   if (auto v = env("VSECM_NAMESPACE_SYSTEM")) o.root_key.secret_namespace = *v;
   return o;
@@ -80,7 +80,16 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
   Metrics metrics;
   metrics.SetSecretsHeldSource([&k = **kernel] { return k.registry().size(); });
   Lifecycle lifecycle(**kernel, metrics, options.root_key.manual);
-  SafeApi api(**kernel, lifecycle, (*identity)->GetRoles(), metrics);
+  std::unique_ptr<K8sSecretSync> k8s_sync;
+  if (options.kubernetes.enabled) {
+    auto opened = K8sSecretSync::Open(options.kubernetes);
+    if (!opened.ok()) {
+      kernel::LogError("safe", "cannot reach the Kubernetes API: {}", opened.status().ToString());
+      return 1;
+    }
+    k8s_sync = std::move(opened).value();
+  }
+  SafeApi api(**kernel, lifecycle, (*identity)->GetRoles(), metrics, k8s_sync.get());
 
   auto tls_address = ParseListenAddress(options.tls_address, options.default_host);
   if (!tls_address.ok()) {

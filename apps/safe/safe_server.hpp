@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "k8s_secret_sync.hpp"
 #include "root_key_source.hpp"
 #include "server_identity.hpp"
 #include "vsecm/kernel/config.hpp"
@@ -23,6 +24,7 @@ struct SafeServerOptions {
   std::string metrics_address = ":8083";    // VSECM_SAFE_METRICS_PORT
   std::string default_host = "0.0.0.0";     // for addresses given as ":port"
   RootKeySourceOptions root_key;
+  KubernetesOptions kubernetes;             // root key Secret and `k8s:` secrets
   IdentityFlags identity;
   size_t max_connections = 4096;            // VSECM_SAFE_MAX_CONNECTIONS
   size_t body_limit = 1 << 20;              // VSECM_SAFE_MAX_REQUEST_BYTES
