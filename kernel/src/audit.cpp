@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "vsecm/kernel/audit.hpp"
 
 #include <fcntl.h>
@@ -103,7 +104,7 @@ void JsonLinesAuditSink::Record(const AuditEvent& event) {
     failures_.fetch_add(1);
     return;
   }
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   // After a write that stopped mid-line, start on a fresh line so this event stays parseable.
   if (partial_line_) line.insert(line.begin(), '\n');
   line.push_back('\n');
@@ -119,8 +120,26 @@ void JsonLinesAuditSink::Record(const AuditEvent& event) {
     done += static_cast<size_t>(n);
   }
   partial_line_ = false;
-  if (fsync_ == FsyncPolicy::kEveryRecord && owns_fd_ && ::fdatasync(fd_) != 0) {
-    ReportFailure("sync", errno);
+  if (fsync_ != FsyncPolicy::kEveryRecord || !owns_fd_) return;
+  // Group commit: the event is durable before Record returns, but one fdatasync covers every
+  // line written before it started, so concurrent requests share a sync instead of queueing
+  // for one each.
+  const uint64_t mine = ++written_;
+  while (synced_ < mine) {
+    if (syncing_) {
+      synced_cv_.wait(lock);
+      continue;
+    }
+    syncing_ = true;
+    const uint64_t covers = written_;
+    lock.unlock();
+    const bool ok = ::fdatasync(fd_) == 0;
+    const int error = errno;
+    lock.lock();
+    if (!ok) ReportFailure("sync", error);
+    synced_ = std::max(synced_, covers);
+    syncing_ = false;
+    synced_cv_.notify_all();
   }
 }
 

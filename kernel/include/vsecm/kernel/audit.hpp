@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -67,7 +68,8 @@ class JsonLinesAuditSink : public AuditSink {
   JsonLinesAuditSink& operator=(const JsonLinesAuditSink&) = delete;
 
   // Writes the line with a single write(2) under a mutex, so concurrent events — and other
-  // processes appending to the same file — never interleave within a line.
+  // processes appending to the same file — never interleave within a line. With kEveryRecord
+  // it returns once the line is synced; concurrent callers share one fdatasync (group commit).
   void Record(const AuditEvent& event) override;
 
   // Events that could not be written (or synced) since Open.
@@ -85,6 +87,11 @@ class JsonLinesAuditSink : public AuditSink {
   std::mutex mutex_;
   bool reported_ = false;      // guarded by mutex_
   bool partial_line_ = false;  // guarded by mutex_: the last write stopped mid-line
+  // Group commit state, guarded by mutex_: lines written, lines known durable, a sync running.
+  uint64_t written_ = 0;
+  uint64_t synced_ = 0;
+  bool syncing_ = false;
+  std::condition_variable synced_cv_;
   std::atomic<uint64_t> failures_{0};
 };
 
