@@ -209,7 +209,7 @@ All servers get the same client, certificates (P-256 from one development CA), T
 What is served differs: the Safe checks the SPIFFE ID, answers JSON {data,created,updated}
 (193 bytes) around the 100-byte secret, and appends an audit line per read, fdatasync'ed before
 the answer; nginx (worker_processes $cores, access_log off, keepalive_requests 1000000) sends a
-100-byte file and asks for no client certificate to be refused at the handshake (it answers 400).
+100-byte file. A client without a certificate: the Safe refuses the handshake, nginx answers 400.
   Safe:            $api/workload/v1/secrets (pid $safe_pid)
   Safe (no fsync): $nosync_note
   nginx $("$nginx_bin" -v 2>&1 | cut -d/ -f2):     https://127.0.0.1:$nginx_port/secret (pid $nginx_pid)
