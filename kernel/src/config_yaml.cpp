@@ -122,7 +122,7 @@ void Walker::Section(const YAML::Node& map, const std::string& path) {
                                       JoinWords(accepted))));
       continue;
     }
-    const YAML::Node& node = it->second;
+    const YAML::Node node = it->second;  // a copy: it-> yields a temporary proxy
     ConfigValue value;
     std::string error;
     if (!Value(node, &value, &error)) {
