@@ -1,5 +1,7 @@
 // OpenSSL 3 EVP glue. Algorithms are fetched once: an implicit fetch on every call (what
-// EVP_chacha20_poly1305() and EVP_Q_mac do) costs more than sealing a 100-byte secret.
+// EVP_chacha20_poly1305() and EVP_Q_mac do) costs more than sealing a 100-byte secret. Each is
+// released when the plugin is unloaded (or at exit, before OpenSSL's own clean-up, which was
+// initialized first): a reference kept past unloading would pin OpenSSL's method objects.
 #include "vsecm/age/internal/primitives.hpp"
 
 #include <openssl/core_names.h>
@@ -15,9 +17,22 @@
 namespace vsecm::age::internal {
 namespace {
 
+template <typename T, void (*Free)(T*)>
+class Fetched {
+ public:
+  explicit Fetched(T* algorithm) : algorithm_(algorithm) {}
+  ~Fetched() { Free(algorithm_); }
+  Fetched(const Fetched&) = delete;
+  Fetched& operator=(const Fetched&) = delete;
+  T* get() const { return algorithm_; }
+
+ private:
+  T* algorithm_;
+};
+
 EVP_KDF* HkdfKdf() {
-  static EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
-  return kdf;
+  static const Fetched<EVP_KDF, EVP_KDF_free> kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
+  return kdf.get();
 }
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
@@ -31,23 +46,25 @@ Pkey PrivateKey(std::span<const uint8_t, 32> secret) {
 }  // namespace
 
 EVP_CIPHER* ChaCha20Poly1305Cipher() {
-  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr);
-  return cipher;
+  static const Fetched<EVP_CIPHER, EVP_CIPHER_free> cipher(
+      EVP_CIPHER_fetch(nullptr, "ChaCha20-Poly1305", nullptr));
+  return cipher.get();
 }
 
 EVP_CIPHER* ChaCha20Cipher() {
-  static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr);
-  return cipher;
+  static const Fetched<EVP_CIPHER, EVP_CIPHER_free> cipher(
+      EVP_CIPHER_fetch(nullptr, "ChaCha20", nullptr));
+  return cipher.get();
 }
 
 EVP_MAC* Poly1305Mac() {
-  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "POLY1305", nullptr);
-  return mac;
+  static const Fetched<EVP_MAC, EVP_MAC_free> mac(EVP_MAC_fetch(nullptr, "POLY1305", nullptr));
+  return mac.get();
 }
 
 EVP_MAC* HmacMac() {
-  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  return mac;
+  static const Fetched<EVP_MAC, EVP_MAC_free> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  return mac.get();
 }
 
 Status Hkdf(std::span<const uint8_t> ikm, std::span<const uint8_t> salt, std::string_view info,
