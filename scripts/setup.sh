@@ -17,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev                     # GoogleTest
   age                                           # the stock age CLI, for interoperability tests
   clang libclang-rt-14-dev                      # libFuzzer targets
+  gdb                                           # gcore: the canary scan of a forced core file
 )
 
 missing=()
