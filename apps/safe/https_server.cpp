@@ -28,6 +28,19 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
+namespace {
+
+// Asio has already taken OpenSSL's error off the thread's queue and into `ec`, so a reason that
+// says no more than "the handshake failed" is completed with it ("peer did not return a
+// certificate", "stream truncated"...).
+std::string HandshakeRefusal(std::string reason, const beast::error_code& ec) {
+  if (reason.empty()) return ec.message();
+  if (reason == "the handshake failed") return reason + ": " + ec.message();
+  return reason;
+}
+
+}  // namespace
+
 class HttpsServer::Session : public std::enable_shared_from_this<Session> {
  public:
   Session(HttpsServer& server, tcp::socket socket, std::shared_ptr<ssl::context> ctx)
@@ -67,8 +80,8 @@ class HttpsServer::Session : public std::enable_shared_from_this<Session> {
       server_.metrics_.HandshakeFailed();
       std::string why = server_.tls_.handshake_failure
                             ? server_.tls_.handshake_failure(stream_.native_handle())
-                            : ec.message();
-      server_.refused_(remote_, "TLS handshake refused: " + why);
+                            : std::string();
+      server_.refused_(remote_, "TLS handshake refused: " + HandshakeRefusal(std::move(why), ec));
       return;  // dropping the session closes the socket
     }
     auto peer = server_.tls_.peer_id(stream_.native_handle());
@@ -146,6 +159,18 @@ class HttpsServer::Session : public std::enable_shared_from_this<Session> {
   std::atomic<bool> idle_{false};
 };
 
+namespace {
+
+// How long the listener pauses after accept() failed: long enough not to spin while the process
+// is out of file descriptors, short enough that a freed descriptor is used again quickly.
+constexpr std::chrono::milliseconds kAcceptBackoff{75};
+
+// sessions_ is swept of closed sessions when it doubles past the live ones (and not below this),
+// so a sweep costs O(1) per accepted connection, amortized.
+constexpr size_t kMinPruneAt = 256;
+
+}  // namespace
+
 HttpsServer::HttpsServer(HttpsServerOptions options, TlsBinding tls, RequestHandler handler,
                          Metrics& metrics, RefusalObserver refused)
     : options_(std::move(options)),
@@ -153,8 +178,11 @@ HttpsServer::HttpsServer(HttpsServerOptions options, TlsBinding tls, RequestHand
       handler_(std::move(handler)),
       metrics_(metrics),
       refused_(std::move(refused)),
-      acceptor_(io_),
-      workers_(static_cast<size_t>(std::max(1, options_.worker_threads))) {}
+      accept_strand_(net::make_strand(io_)),
+      acceptor_(accept_strand_),
+      accept_backoff_(accept_strand_),
+      workers_(static_cast<size_t>(std::max(1, options_.worker_threads))),
+      prune_at_(kMinPruneAt) {}
 
 HttpsServer::~HttpsServer() { Stop(); }
 
@@ -172,39 +200,83 @@ Status HttpsServer::Start() {
                                    ec.message()));
   }
   port_ = acceptor_.local_endpoint().port();
-  Accept();
+  net::dispatch(accept_strand_, [this] { Accept(); });
+  work_.emplace(io_.get_executor());
   for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
     io_threads_.emplace_back([this] { io_.run(); });
   }
   return Status::Ok();
 }
 
+// Runs on accept_strand_ (the acceptor's executor, where its completion handlers run too).
 void HttpsServer::Accept() {
-  acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec) {
-      if (ec == net::error::operation_aborted || stopping_) return;
-    } else if (stopping_) {
-      return;
-    } else if (active_ >= options_.max_connections) {
-      metrics_.ConnectionRefused();
-      socket.close(ec);
-    } else {
-      auto session = std::make_shared<Session>(*this, std::move(socket), tls_.current_context());
-      {
-        std::lock_guard lock(sessions_mutex_);
-        sessions_.insert(session);
-      }
-      session->Run();
+  acceptor_.async_accept(net::make_strand(io_),
+                         beast::bind_front_handler(&HttpsServer::OnAccept, this));
+}
+
+void HttpsServer::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || stopping_) return;
+  if (ec == net::error::connection_aborted) return Accept();  // that client gave up: next one
+  if (ec) return BackOff(ec);
+  if (accept_failures_ > 0) {
+    kernel::LogInfo("safe", "accepting connections again after {} failed attempts",
+                    accept_failures_);
+    accept_failures_ = 0;
+  }
+  if (active_ >= options_.max_connections) {
+    Refuse(socket);
+  } else {
+    if (refused_in_row_ > 0) {
+      kernel::LogInfo("safe", "below the connection limit again; {} connections were refused",
+                      refused_in_row_);
+      refused_in_row_ = 0;
     }
-    Accept();
+    auto session = std::make_shared<Session>(*this, std::move(socket), tls_.current_context());
+    Track(session);
+    session->Run();
+  }
+  Accept();
+}
+
+// The pending connection stays in the listen backlog: it is served once a descriptor is free,
+// or refused at the connection limit, instead of the listener retrying in a busy loop.
+void HttpsServer::BackOff(const beast::error_code& ec) {
+  if (accept_failures_++ == 0) {
+    kernel::LogWarning("safe", "cannot accept connections: {}; retrying every {} ms",
+                       ec.message(), kAcceptBackoff.count());
+  }
+  accept_backoff_.expires_after(kAcceptBackoff);
+  accept_backoff_.async_wait([this](beast::error_code wait_ec) {
+    if (!wait_ec && !stopping_) Accept();
   });
+}
+
+// Closed before any TLS work: refusing costs the held connections as little as possible.
+void HttpsServer::Refuse(tcp::socket& socket) {
+  metrics_.ConnectionRefused();
+  if (refused_in_row_++ == 0) {
+    kernel::LogWarning("safe", "{} connections open, the limit: refusing new ones until some close",
+                       options_.max_connections);
+  }
+  beast::error_code ignored;
+  socket.close(ignored);
+}
+
+void HttpsServer::Track(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(sessions_mutex_);
+  sessions_.insert(session);
+  if (sessions_.size() >= prune_at_) {
+    std::erase_if(sessions_, [](const std::weak_ptr<Session>& s) { return s.expired(); });
+    prune_at_ = std::max(kMinPruneAt, 2 * sessions_.size());
+  }
 }
 
 void HttpsServer::Stop() {
   if (stopping_.exchange(true)) return;
-  net::post(io_, [this] {
+  net::post(accept_strand_, [this] {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    accept_backoff_.cancel();
   });
   // Give requests in flight time to finish; idle keep-alive connections are closed now.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -222,6 +294,7 @@ void HttpsServer::Stop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  work_.reset();
   io_.stop();
   for (auto& t : io_threads_) t.join();
   io_threads_.clear();

@@ -3,9 +3,15 @@
 // Each connection completes a TLS handshake with the context current at accept time (so a
 // rotated SVID serves new connections without a restart), then the peer's SPIFFE ID is checked
 // before any request is read. Handlers run on a worker pool, never on an I/O thread, so an
-// upsert waiting for the store's fsync does not stall other connections. Beyond the connection
-// limit new connections are closed at once and counted. Stop() stops accepting, lets every
-// request in flight finish and be answered, and then closes.
+// upsert waiting for the store's fsync does not stall other connections.
+//
+// Overload: beyond the connection limit a new connection is accepted and closed at once, before
+// any TLS work, and counted (Metrics::ConnectionRefused). The client sees the connection closed
+// during its handshake and can retry; leaving it in the listen backlog instead would make it
+// hang until its own time-out and spare the held connections nothing. When accept()
+// itself fails (EMFILE, ENFILE, ENOBUFS...) the listener backs off briefly instead of retrying in
+// a busy loop; both conditions are logged once per episode, not once per connection.
+// Stop() stops accepting, lets every request in flight finish and be answered, and then closes.
 #ifndef VSECM_APPS_SAFE_HTTPS_SERVER_HPP_
 #define VSECM_APPS_SAFE_HTTPS_SERVER_HPP_
 
@@ -13,17 +19,22 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "metrics.hpp"
@@ -73,6 +84,10 @@ class HttpsServer {
  private:
   class Session;
   void Accept();
+  void OnAccept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void BackOff(const boost::system::error_code& ec);
+  void Refuse(boost::asio::ip::tcp::socket& socket);
+  void Track(const std::shared_ptr<Session>& session);
 
   HttpsServerOptions options_;
   TlsBinding tls_;
@@ -81,11 +96,21 @@ class HttpsServer {
   RefusalObserver refused_;
 
   boost::asio::io_context io_;
+  // Keeps the I/O threads running until Stop() is done waiting: without it they return as soon as
+  // io_ has nothing pending (the listener closed, every request on a worker), and a response or
+  // a close posted after that would never run.
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  // The acceptor, its back-off timer and the counters below are used only on this strand.
+  boost::asio::strand<boost::asio::io_context::executor_type> accept_strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_backoff_;
+  uint64_t accept_failures_ = 0;  // in the current episode of accept() errors
+  uint64_t refused_in_row_ = 0;   // in the current episode at the connection limit
   boost::asio::thread_pool workers_;
   std::vector<std::thread> io_threads_;
-  std::mutex sessions_mutex_;  // guards sessions_: lets a graceful stop close idle ones
+  std::mutex sessions_mutex_;  // guards sessions_ and prune_at_: lets a graceful stop close idle ones
   std::set<std::weak_ptr<Session>, std::owner_less<std::weak_ptr<Session>>> sessions_;
+  size_t prune_at_ = 0;        // sessions_ is swept of closed sessions when it reaches this size
   std::atomic<size_t> active_{0};
   std::atomic<bool> stopping_{false};
   uint16_t port_ = 0;

@@ -96,8 +96,15 @@ Status PlainHttpServer::Listen(const std::string& address) {
 void PlainHttpServer::Accept() {
   acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
-    if (!ec) std::make_shared<PlainSession>(std::move(socket), handler_)->Read();
-    Accept();
+    if (!ec || ec == net::error::connection_aborted) {
+      if (!ec) std::make_shared<PlainSession>(std::move(socket), handler_)->Read();
+      return Accept();
+    }
+    // EMFILE, ENFILE, ENOBUFS...: the connection waits in the backlog while descriptors free up.
+    retry_.expires_after(std::chrono::milliseconds(75));
+    retry_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && acceptor_.is_open()) Accept();
+    });
   });
 }
 
@@ -105,6 +112,7 @@ void PlainHttpServer::Close() {
   net::post(io_, [this] {
     beast::error_code ignored;
     acceptor_.close(ignored);
+    retry_.cancel();
   });
 }
 

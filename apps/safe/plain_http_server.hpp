@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "vsecm/sdk/status.hpp"
 
@@ -27,7 +28,7 @@ using PlainHandler = std::function<PlainResponse(std::string_view path)>;
 class PlainHttpServer {
  public:
   PlainHttpServer(boost::asio::io_context& io, PlainHandler handler)
-      : io_(io), acceptor_(io), handler_(std::move(handler)) {}
+      : io_(io), acceptor_(io), retry_(io), handler_(std::move(handler)) {}
 
   // `address` in VSecM's ":8081" or "127.0.0.1:8081" form.
   Status Listen(const std::string& address);
@@ -39,6 +40,7 @@ class PlainHttpServer {
 
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;  // after a failed accept (out of descriptors): no busy loop
   PlainHandler handler_;
   uint16_t port_ = 0;
 };

@@ -12,6 +12,7 @@
 #include "plain_http_server.hpp"
 #include "safe_api.hpp"
 #include "vsecm/kernel/log.hpp"
+#include "vsecm/kernel/process_hardening.hpp"
 #include "vsecm/kernel/safe_kernel.hpp"
 
 namespace vsecm::safe {
@@ -42,6 +43,29 @@ int WaitForStopSignal() {
   return signal;
 }
 
+// Descriptors kept for everything but API connections: the store (RocksDB keeps its table files
+// open), the audit journal, plugins, the probes and metrics, the Kubernetes client, OpenSSL.
+constexpr uint64_t kReservedFiles = 256;
+
+// Raises the open file limit as far as the operator allows, and serves only as many connections
+// as then fit: past it, accept() would fail with EMFILE and the store could not open a file.
+size_t FitConnectionLimit(size_t wanted) {
+  auto limit = kernel::RaiseOpenFileLimit();
+  if (!limit.ok()) {
+    kernel::LogWarning("safe", "{}; serving up to {} connections regardless",
+                       limit.status().message(), wanted);
+    return wanted;
+  }
+  if (*limit >= wanted + kReservedFiles) return wanted;
+  uint64_t fitted = *limit > 2 * kReservedFiles ? *limit - kReservedFiles : *limit / 2;
+  kernel::LogWarning("safe",
+                     "the open file limit (RLIMIT_NOFILE) is {}, too low for {} connections "
+                     "(VSECM_SAFE_MAX_CONNECTIONS) and {} other files: serving at most {} "
+                     "connections; raise the limit (ulimit -Hn) to serve more",
+                     *limit, wanted, kReservedFiles, fitted);
+  return static_cast<size_t>(fitted);
+}
+
 }  // namespace
 
 SafeServerOptions SafeServerOptionsFromEnv(const kernel::EnvLookup& env) {
@@ -65,6 +89,8 @@ SafeServerOptions SafeServerOptionsFromEnv(const kernel::EnvLookup& env) {
 
 int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& options,
                   const std::string& default_plugin_dir) {
+  // First: the store may open files as the kernel starts.
+  const size_t max_connections = FitConnectionLimit(options.max_connections);
   kernel::SafeKernel::Options kernel_options;
   kernel_options.default_plugin_directory = default_plugin_dir;
   auto kernel = kernel::SafeKernel::Create(config, std::move(kernel_options));
@@ -99,7 +125,7 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
   HttpsServerOptions server_options;
   server_options.address = tls_address->first;
   server_options.port = tls_address->second;
-  server_options.max_connections = options.max_connections;
+  server_options.max_connections = max_connections;
   server_options.body_limit = options.body_limit;
   server_options.worker_threads = static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
   kernel::AuditSink& audit = (*kernel)->audit();
@@ -156,9 +182,10 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
     return 1;
   }
   kernel::LogInfo("safe",
-                  "{} listening on {}:{} (mutual TLS); liveness on port {}, readiness on port {}, "
-                  "metrics on port {}",
-                  (*identity)->OwnSpiffeId(), server_options.address, server.port(), liveness.port(),
+                  "{} listening on {}:{} (mutual TLS, at most {} connections); liveness on port "
+                  "{}, readiness on port {}, metrics on port {}",
+                  (*identity)->OwnSpiffeId(), server_options.address, server.port(),
+                  server_options.max_connections, liveness.port(),
                   readiness.port(), metrics_server.port());
   if (options.on_listening) {
     options.on_listening(

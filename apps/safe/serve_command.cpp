@@ -24,6 +24,10 @@ Prometheus metrics on VSECM_SAFE_METRICS_PORT (:8083, path /metrics).
 
 The root key comes from VSECM_ROOT_KEY_PATH (default /key/key.txt; generated there when absent)
 or, with VSECM_ROOT_KEY_INPUT_MODE_MANUAL=true, from Sentinel. SIGTERM stops it gracefully.
+
+It holds up to VSECM_SAFE_MAX_CONNECTIONS API connections (default 4096) and closes further ones
+at once. At start it raises its open file limit to the hard limit (ulimit -Hn); if that still
+cannot hold them all, it serves fewer and says so in a warning.
 )";
 
 }  // namespace

@@ -54,6 +54,7 @@ struct HttpAnswer {
   int status = 0;
   std::string body;
   int curl_exit = 0;
+  std::string curl_error;  // curl's own message when it failed ("... alert certificate expired")
 };
 
 class DevSafe {
@@ -80,7 +81,8 @@ class DevSafe {
     envp.push_back(nullptr);
     std::string bin = std::string(VSECM_TEST_BIN_DIR) + "/vsecm-safe";
     std::string log = dir_ / "safe.log";
-    std::vector<std::string> args = {bin, "dev", "--dir", dir_.path()};
+    std::vector<std::string> args = launcher_;
+    for (const auto& a : {bin, std::string("dev"), std::string("--dir"), dir_.path()}) args.push_back(a);
     for (const auto& a : extra_args_) args.push_back(a);
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -89,7 +91,7 @@ class DevSafe {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    int rc = posix_spawn(&pid_, bin.c_str(), &actions, nullptr, argv.data(), envp.data());
+    int rc = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) return false;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
@@ -160,11 +162,17 @@ class DevSafe {
   }
 
   std::string Sentinel() const { return dir_ / "svid/sentinel"; }
+  pid_t pid() const { return pid_; }  // -1 when not running
   const TempDir& dir() const { return dir_; }
   const nlohmann::json& endpoints() const { return endpoints_; }
   std::string Log() const { return ReadAll(dir_ / "safe.log"); }
   void AddArgs(std::vector<std::string> args) { extra_args_ = std::move(args); }
   void SetEnv(const std::string& k, const std::string& v) { env_[k] = v; }
+  // Runs the Safe through a shell that first runs `setup` (e.g. "ulimit -n 600") and then execs
+  // it, so pid() stays the Safe's.
+  void SetShellSetup(const std::string& setup) {
+    launcher_ = {"/bin/sh", "-c", setup + " && exec \"$@\"", "sh"};
+  }
 
  private:
   HttpAnswer Curl(const std::string& cmd) const {
@@ -172,17 +180,21 @@ class DevSafe {
     CommandResult r = Shell(cmd);
     HttpAnswer a;
     a.curl_exit = r.exit_code;
+    // -w prints the status last; whatever precedes it is curl's error message (-sS).
+    size_t split = r.out.size() >= 3 ? r.out.size() - 3 : 0;
     try {
-      a.status = std::stoi(r.out.substr(r.out.size() >= 3 ? r.out.size() - 3 : 0));
+      a.status = std::stoi(r.out.substr(split));
     } catch (...) {
       a.status = 0;
     }
+    a.curl_error = r.out.substr(0, split);
     a.body = ReadAll(dir_ / "curl.body");
     return a;
   }
 
   std::map<std::string, std::string> env_;
   std::vector<std::string> extra_args_;
+  std::vector<std::string> launcher_;  // before the Safe's own command line
   TempDir dir_;
   pid_t pid_ = -1;
   nlohmann::json endpoints_;

@@ -1,9 +1,13 @@
 // The Safe end to end: a real `vsecm-safe dev` process, real TLS 1.3 with client certificates on
 // loopback, and the stock curl as the client.
+#include <iostream>
+#include <sstream>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "dev_safe.hpp"
+#include "vsecm/identity/dev_ca.hpp"
 
 namespace vsecm::testing {
 namespace {
@@ -117,26 +121,154 @@ TEST_F(SafeE2eTest, ProbesAndMetricsAnswer) {
   EXPECT_EQ(safe_.Plain(safe_.endpoints()["liveness"].get<std::string>() + "sentinel/v1/secrets").status, 404);
 }
 
-TEST_F(SafeE2eTest, BadInputIsRefusedWith400AndChangesNothing) {
-  ASSERT_EQ(Upsert(R"({"workloads":["billing"],"value":"original"})").status, 200);
-  const char* bad[] = {
-      R"({"workloads":["billing"],"value":"changed")",                                // malformed
-      R"({"workloads":"billing","value":"changed"})",                                 // wrong type
-      R"({"workloads":["billing"],"value":"changed","expires":"next tuesday"})",      // bad date
-      R"({"workloads":["billing"],"value":"changed","notBefore":"2026-02-30T00:00:00Z"})",
-      R"({"workloads":["../billing"],"value":"changed"})",                            // bad name
-  };
-  for (const char* body : bad) {
-    HttpAnswer a = Upsert(body);
-    EXPECT_EQ(a.status, 400) << body << " → " << a.body;
-    EXPECT_TRUE(Json(a.body).contains("err")) << a.body;
+// One refused request of the bad-input matrix: who sends what, and how the refusal must look.
+struct Refusal {
+  std::string name;
+  std::string svid;  // "" = no client certificate
+  std::string method, path, body;
+  int status;        // 0: refused in the TLS handshake, no HTTP answer
+  std::string says;  // in the answer's "err", or (status 0) in the TLS alert curl reports
+  std::string audit = "";  // status 0: in the audit journal's reason for the refusal
+};
+
+// What a refused request must leave alone: billing's secret as billing reads it, and the list of
+// secrets (with their creation and update times) as Sentinel reads it.
+struct SafeState {
+  int billing_status = 0;
+  std::string billing, list;
+};
+
+// The reasons of the audit journal's entries after the first `skip` ones.
+std::vector<std::string> AuditReasons(const DevSafe& safe, size_t skip = 0) {
+  std::vector<std::string> reasons;
+  std::istringstream journal(ReadAll(safe.dir() / "audit.jsonl"));
+  size_t n = 0;
+  for (std::string line; std::getline(journal, line);) {
+    if (n++ < skip) continue;
+    auto entry = Json(line);
+    reasons.push_back(entry.is_object() ? entry.value("reason", "") : "unparsable: " + line);
   }
-  HttpAnswer huge = Upsert(fmt::format(R"({{"workloads":["billing"],"value":"{}"}})",
-                                       std::string(2 << 20, 'x')));
-  EXPECT_EQ(huge.status, 400) << huge.body;
-  EXPECT_EQ(Json(safe_.Call(billing_, "GET", "/workload/v1/secrets").body)["data"], "original");
-  EXPECT_EQ(safe_.Call(safe_.Sentinel(), "GET", "/nowhere").status, 404);
-  EXPECT_EQ(safe_.Call(safe_.Sentinel(), "PUT", "/sentinel/v1/secrets").status, 405);
+  return reasons;
+}
+
+// Waits for an audit entry after the first `skip` whose reason has `what`: the Safe writes it
+// once the handshake has failed, which the client may see first.
+bool AuditHas(const DevSafe& safe, size_t skip, const std::string& what) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    for (const auto& reason : AuditReasons(safe, skip)) {
+      if (reason.find(what) != std::string::npos) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+void ExpectUnchanged(const SafeState& now, const SafeState& before) {
+  EXPECT_EQ(now.billing_status, before.billing_status);
+  EXPECT_EQ(now.billing, before.billing) << "billing's secret changed";
+  EXPECT_EQ(now.list, before.list) << "the list of secrets changed";
+}
+
+TEST_F(SafeE2eTest, EveryRefusalNamesTheProblemAndChangesNothing) {
+  ASSERT_EQ(Upsert(R"({"workloads":["billing"],"value":"original"})").status, 200);
+  auto observe = [this] {
+    HttpAnswer billing = safe_.Call(billing_, "GET", "/workload/v1/secrets");
+    return SafeState{billing.status, billing.body,
+                     safe_.Call(safe_.Sentinel(), "GET", "/sentinel/v1/secrets").body};
+  };
+  const SafeState before = observe();
+  ASSERT_EQ(before.billing_status, 200);
+  ASSERT_EQ(Json(before.billing)["data"], "original");
+  ASSERT_EQ(Json(before.list)["secrets"].size(), 1u) << before.list;
+
+  // Identities the Safe must not serve: another trust domain (signed by the right CA), another
+  // CA, and billing's own ID on an SVID that expired an hour ago.
+  std::string foreign = safe_.IssueSvid("spiffe://evil.example/workload/billing/ns/default/sa/billing/n/x", "foreign");
+  std::string other_ca = safe_.dir() / "svid/other-ca";
+  Shell(fmt::format("{}/vsecm-keygen svid --ca-dir {} --spiffe-id {} --out {}", VSECM_TEST_BIN_DIR,
+                    Quote(safe_.dir() / "other-ca"), Quote(kBilling), Quote(other_ca)));
+  auto ca = identity::DevCa::OpenOrCreate(safe_.dir() / "ca");
+  ASSERT_TRUE(ca.ok()) << ca.status().ToString();
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string expired = safe_.dir() / "svid/expired";
+  ASSERT_TRUE(ca->IssueSvid({kBilling, {}, {}, std::chrono::hours(1), now - 2 * 3600}, expired).ok());
+
+  const std::string steal = R"({"workloads":["billing"],"value":"changed"})";
+  const std::string sentinel = safe_.Sentinel();
+  const std::vector<Refusal> matrix = {
+      {"no SVID", "", "POST", "/sentinel/v1/secrets", steal, 0, "alert certificate required",
+       "peer did not return a certificate"},
+      {"foreign trust domain", foreign, "POST", "/sentinel/v1/secrets", steal, 0, "alert handshake failure",
+       "is not in the trust domain \"vsecm.com\""},
+      {"foreign trust domain reads", foreign, "GET", "/workload/v1/secrets", "", 0, "alert handshake failure",
+       "is not in the trust domain \"vsecm.com\""},
+      {"another CA", other_ca, "POST", "/sentinel/v1/secrets", steal, 0, "alert unknown ca",
+       "unable to get local issuer certificate"},
+      {"expired SVID writes", expired, "POST", "/sentinel/v1/secrets", steal, 0, "alert certificate expired",
+       "certificate has expired"},
+      {"expired SVID reads", expired, "GET", "/workload/v1/secrets", "", 0, "alert certificate expired",
+       "certificate has expired"},
+      {"another workload as Sentinel", orders_, "POST", "/sentinel/v1/secrets", steal, 400,
+       "is not VSecM Sentinel"},
+      {"another workload deletes", orders_, "DELETE", "/sentinel/v1/secrets", R"({"workloads":["billing"]})",
+       400, "is not VSecM Sentinel"},
+      {"another workload reads", orders_, "GET", "/workload/v1/secrets", "", 404, "no secret for \"orders\""},
+      {"the workload writes its own", billing_, "POST", "/sentinel/v1/secrets", steal, 400,
+       "is not VSecM Sentinel"},
+      {"oversized body", sentinel, "POST", "/sentinel/v1/secrets",
+       fmt::format(R"({{"workloads":["billing"],"value":"{}"}})", std::string(2 << 20, 'x')), 400,
+       "larger than"},
+      {"malformed JSON", sentinel, "POST", "/sentinel/v1/secrets", R"({"workloads":["billing"],"value":"changed")",
+       400, "json: expected"},
+      {"workloads not an array", sentinel, "POST", "/sentinel/v1/secrets",
+       R"({"workloads":"billing","value":"changed"})", 400, "workloads: expected an array"},
+      {"value not a string", sentinel, "POST", "/sentinel/v1/secrets", R"({"workloads":["billing"],"value":42})",
+       400, "value: expected a string"},
+      {"delete with a wrong type", sentinel, "DELETE", "/sentinel/v1/secrets", R"({"workloads":"billing"})",
+       400, "workloads: expected an array"},
+      {"bad expiry date", sentinel, "POST", "/sentinel/v1/secrets",
+       R"({"workloads":["billing"],"value":"changed","expires":"next tuesday"})", 400,
+       "expires: \"next tuesday\" is not an RFC 3339 date"},
+      {"impossible notBefore date", sentinel, "POST", "/sentinel/v1/secrets",
+       R"({"workloads":["billing"],"value":"changed","notBefore":"2026-02-30T00:00:00Z"})", 400,
+       "notBefore: \"2026-02-30T00:00:00Z\" is not an RFC 3339 date"},
+      {"path in a name", sentinel, "POST", "/sentinel/v1/secrets", R"({"workloads":["../billing"],"value":"changed"})",
+       400, "workloads: a record name must not start with '.'"},
+      {"unknown path", sentinel, "GET", "/nowhere", "", 404, "no such path: /nowhere"},
+      {"unknown path with a body", sentinel, "POST", "/sentinel/v1/secret", steal, 404,
+       "no such path: /sentinel/v1/secret"},
+      {"wrong method for Sentinel", sentinel, "PUT", "/sentinel/v1/secrets", steal, 405,
+       "PUT is not allowed on /sentinel/v1/secrets"},
+      {"wrong method for a workload", billing_, "POST", "/workload/v1/secrets", steal, 405,
+       "POST is not allowed on /workload/v1/secrets"},
+  };
+  for (const Refusal& r : matrix) {
+    SCOPED_TRACE(r.name);
+    const size_t audited = AuditReasons(safe_).size();
+    HttpAnswer a = safe_.Call(r.svid, r.method, r.path, r.body);
+    EXPECT_EQ(a.status, r.status) << a.body << a.curl_error;
+    if (r.status == 0) {
+      EXPECT_NE(a.curl_exit, 0);
+      EXPECT_THAT(a.curl_error, HasSubstr(r.says));
+      EXPECT_TRUE(AuditHas(safe_, audited, r.audit)) << "no audit entry names: " << r.audit;
+    } else {
+      auto body = Json(a.body);
+      ASSERT_TRUE(body.contains("err")) << a.body;
+      EXPECT_THAT(body["err"].get<std::string>(), HasSubstr(r.says));
+    }
+    EXPECT_THAT(a.body, Not(HasSubstr("original")));
+    ExpectUnchanged(observe(), before);
+    // One line per case for docs/SECURITY.md (scripts/security_report.sh collects them).
+    std::cout << fmt::format("[ matrix   ] {} | {} {} | {} | {}\n", r.name, r.method, r.path,
+                             r.status == 0 ? "handshake refused" : std::to_string(a.status), r.says);
+  }
+  // Nothing refused reached the store either: after a restart, the same state.
+  EXPECT_EQ(safe_.Kill(SIGTERM), 0) << safe_.Log();
+  ASSERT_TRUE(safe_.Start()) << safe_.Log();
+  ASSERT_TRUE(safe_.WaitReady()) << safe_.Log();
+  ExpectUnchanged(observe(), before);
 }
 
 TEST_F(SafeE2eTest, EncryptOnlyThenStoreTheCipherText) {

@@ -3,6 +3,7 @@
 #define VSECM_KERNEL_PROCESS_HARDENING_HPP_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "vsecm/sdk/status.hpp"
 
@@ -17,6 +18,12 @@ Status HardenProcess();
 // keys it holds (the TLS key's private number, for one). Returns false when the heap could not
 // be set up, or could not be locked; OpenSSL then keeps using its ordinary heap for them.
 bool EnableOpenSslSecureHeap(size_t bytes = size_t{1} << 24);
+
+// Raises the soft RLIMIT_NOFILE to the hard limit: a server that holds thousands of connections
+// needs more than the customary soft default of 1024, and the hard limit is what the operator
+// granted. Returns the soft limit in force afterwards (unchanged if the kernel refused the raise);
+// an error only when the limit cannot be read at all.
+StatusOr<uint64_t> RaiseOpenFileLimit();
 
 // True while the process may be dumped or attached to (what HardenProcess turns off).
 bool IsProcessDumpable();

@@ -1,0 +1,221 @@
+// The Safe under many connections, end to end: a real `vsecm-safe dev` process and 1,000
+// concurrent mutual-TLS connections from this process with a workload's SVID. It holds them
+// all, answers on every one, refuses the next ones cleanly (closed before any TLS, counted),
+// keeps serving, and accepts again once some close. Also: it raises its own open file limit,
+// fits its connection limit under a hard limit that is too low, and backs off (instead of
+// spinning) when accept() fails for want of file descriptors.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <regex>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "dev_safe.hpp"
+#include "mtls_connections.hpp"
+#include "vsecm/kernel/process_hardening.hpp"
+
+namespace vsecm::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kBilling = "spiffe://vsecm.com/workload/billing/ns/default/sa/billing/n/billing-0";
+constexpr const char* kValue = "CANARY-connections-7d1e";
+constexpr const char* kPath = "/workload/v1/secrets";
+constexpr size_t kHeld = 1000;
+
+rlimit FileLimitOf(pid_t pid) {
+  rlimit limit{};
+  ::prlimit(pid, RLIMIT_NOFILE, nullptr, &limit);
+  return limit;
+}
+
+bool SetFileLimit(pid_t pid, rlim_t soft, rlim_t hard) {
+  rlimit limit{soft, hard};
+  return ::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr) == 0;
+}
+
+// A counter or gauge from the Safe's metrics endpoint; -1 when absent.
+double Metric(const DevSafe& safe, const std::string& name) {
+  std::string text = safe.Plain(safe.endpoints()["metrics"]).body;
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex("(^|\n)" + name + " ([0-9.e+]+)"))) {
+    return std::stod(m[2]);
+  }
+  return -1;
+}
+
+// Polls the metric until `accept` likes it (connections end asynchronously on the server).
+bool WaitForMetric(const DevSafe& safe, const std::string& name,
+                   const std::function<bool(double)>& accept) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (accept(Metric(safe, name))) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+boost::asio::ip::tcp::endpoint ApiEndpoint(const DevSafe& safe) {
+  std::string url = safe.endpoints()["api"];  // https://127.0.0.1:PORT
+  auto port = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  return {boost::asio::ip::make_address("127.0.0.1"), port};
+}
+
+bool RightSecret(int status, const std::string& body) {
+  auto json = nlohmann::json::parse(body, nullptr, false);
+  return status == 200 && json.is_object() && json.value("data", "") == kValue;
+}
+
+// Starts the Safe with one secret for billing, and a client holding billing's SVID. `limits`
+// (shell ulimit commands) run just before the Safe does.
+class SafeConnectionsTest : public ::testing::Test {
+ protected:
+  void StartSafe(std::map<std::string, std::string> env, const std::string& limits = "") {
+    safe_ = std::make_unique<DevSafe>(std::move(env));
+    if (!limits.empty()) safe_->SetShellSetup(limits);
+    ASSERT_TRUE(safe_->Start()) << safe_->Log();
+    ASSERT_TRUE(safe_->WaitReady()) << safe_->Log();
+    std::string billing = safe_->IssueSvid(kBilling, "billing");
+    HttpAnswer put = safe_->Call(safe_->Sentinel(), "POST", "/sentinel/v1/secrets",
+                                 fmt::format(R"({{"workloads":["billing"],"value":"{}"}})", kValue));
+    ASSERT_EQ(put.status, 200) << put.body;
+    // curl's connections end on the server before the count starts.
+    ASSERT_TRUE(WaitForMetric(*safe_, "vsecm_safe_connections_active", [](double v) { return v == 0; }));
+    auto client = MtlsConnections::Create(billing, ApiEndpoint(*safe_));
+    ASSERT_TRUE(client.ok()) << client.status().ToString();
+    client_ = std::move(*client);
+  }
+
+  void TearDown() override {
+    client_.reset();  // before the Safe goes
+    safe_.reset();
+  }
+
+  std::unique_ptr<DevSafe> safe_;
+  std::unique_ptr<MtlsConnections> client_;
+};
+
+TEST_F(SafeConnectionsTest, HoldsAThousandConnectionsRefusesTheNextAndRecovers) {
+  // This process holds the client ends: up to its hard limit.
+  auto own = kernel::RaiseOpenFileLimit();
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  if (*own < kHeld + 200) GTEST_SKIP() << "RLIMIT_NOFILE hard limit " << *own << " is too low here";
+  // The Safe starts with the customary soft limit of 1024, too low for 1,000 connections plus
+  // its own files; it must raise it itself.
+  ASSERT_NO_FATAL_FAILURE(StartSafe({{"VSECM_SAFE_MAX_CONNECTIONS", std::to_string(kHeld)}},
+                                    "ulimit -S -n 1024"));
+  EXPECT_EQ(FileLimitOf(safe_->pid()).rlim_cur, FileLimitOf(0).rlim_max);
+  EXPECT_THAT(safe_->Log(), Not(HasSubstr("RLIMIT_NOFILE")));
+  EXPECT_THAT(safe_->Log(), HasSubstr("at most 1000 connections"));
+
+  // 1,000 connections, all held at once.
+  MtlsConnections::Outcome opened = client_->Open(kHeld);
+  std::cout << fmt::format("[ figures  ] opened {} concurrent mTLS connections in {} ms, {} errors\n",
+                           opened.ok, opened.took.count(), opened.failed);
+  ASSERT_EQ(opened.failed, 0u) << opened.Errors() << safe_->Log();
+  EXPECT_EQ(Metric(*safe_, "vsecm_safe_connections_active"), kHeld);
+  MtlsConnections::Outcome got = client_->GetOnHeld(kPath, RightSecret);
+  std::cout << fmt::format("[ figures  ] {} concurrent GET {} answered 200 in {} ms, {} errors\n",
+                           got.ok, kPath, got.took.count(), got.failed);
+  EXPECT_EQ(got.ok, kHeld) << got.Errors();
+
+  // Connections 1,001 to 1,005: the TCP connection is taken and closed before any TLS.
+  double refused_before = Metric(*safe_, "vsecm_safe_connections_refused_total");
+  MtlsConnections::Outcome excess = client_->Try(5, kPath, RightSecret);
+  EXPECT_EQ(excess.ok, 0u);
+  for (const auto& c : client_->last_tries()) {
+    EXPECT_TRUE(c->connected);
+    EXPECT_FALSE(c->handshaken) << "refused only after the handshake";
+    EXPECT_EQ(c->status, 0) << "an HTTP answer to a refused connection";
+  }
+  std::cout << fmt::format("[ figures  ] 5 connections past the limit: {}\n", excess.Errors());
+  EXPECT_EQ(Metric(*safe_, "vsecm_safe_connections_refused_total"), refused_before + 5);
+  EXPECT_THAT(safe_->Log(), HasSubstr("refusing new ones until some close"));
+
+  // The held ones still answer.
+  got = client_->GetOnHeld(kPath, RightSecret);
+  EXPECT_EQ(got.ok, kHeld) << got.Errors();
+  EXPECT_EQ(Metric(*safe_, "vsecm_safe_connections_active"), kHeld);
+
+  // Ten clients go away: ten new ones are served, and nothing more is refused.
+  client_->CloseHeld(10);
+  ASSERT_TRUE(WaitForMetric(*safe_, "vsecm_safe_connections_active",
+                            [](double v) { return v <= kHeld - 10; }));
+  MtlsConnections::Outcome again = client_->Try(10, kPath, RightSecret);
+  EXPECT_EQ(again.ok, 10u) << again.Errors() << safe_->Log();
+  EXPECT_EQ(Metric(*safe_, "vsecm_safe_connections_refused_total"), refused_before + 5);
+  EXPECT_THAT(safe_->Log(), HasSubstr("below the connection limit again; 5 connections were refused"));
+  EXPECT_THAT(safe_->Log(), Not(HasSubstr("cannot accept connections")));
+
+  // A graceful stop with 990 idle connections open.
+  EXPECT_EQ(safe_->Kill(SIGTERM), 0) << safe_->Log();
+}
+
+TEST_F(SafeConnectionsTest, AHardFileLimitTooLowLowersTheConnectionLimitWithOneWarning) {
+  // 600 descriptors: 256 stay reserved for the store, logs and plugins, 344 for connections.
+  ASSERT_NO_FATAL_FAILURE(StartSafe({{"VSECM_SAFE_MAX_CONNECTIONS", "1000"}}, "ulimit -n 600"));
+  EXPECT_EQ(FileLimitOf(safe_->pid()).rlim_max, 600u);
+  std::string log = safe_->Log();
+  EXPECT_EQ(Count(log, "RLIMIT_NOFILE"), 1u) << log;
+  EXPECT_THAT(log, HasSubstr("the open file limit (RLIMIT_NOFILE) is 600, too low for 1000 connections"));
+  EXPECT_THAT(log, HasSubstr("serving at most 344 connections"));
+
+  MtlsConnections::Outcome opened = client_->Open(344);
+  EXPECT_EQ(opened.failed, 0u) << opened.Errors() << safe_->Log();
+  MtlsConnections::Outcome excess = client_->Try(2, kPath, RightSecret);
+  EXPECT_EQ(excess.ok, 0u);
+  EXPECT_EQ(Metric(*safe_, "vsecm_safe_connections_refused_total"), 2);
+  EXPECT_THAT(safe_->Log(), Not(HasSubstr("cannot accept connections")));
+  EXPECT_EQ(client_->GetOnHeld(kPath, RightSecret).ok, 344u);
+}
+
+TEST_F(SafeConnectionsTest, OutOfFileDescriptorsTheListenerBacksOffAndRecovers) {
+  ASSERT_NO_FATAL_FAILURE(StartSafe({}));
+  // Take the Safe to the edge: its soft limit just above the highest descriptor it has open.
+  const pid_t pid = safe_->pid();
+  int highest = 0, open = 0;
+  for (const auto& e : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", pid))) {
+    highest = std::max(highest, std::stoi(e.path().filename().string()));
+    ++open;
+  }
+  const rlimit before = FileLimitOf(pid);
+  ASSERT_TRUE(SetFileLimit(pid, static_cast<rlim_t>(highest) + 1, before.rlim_max));
+  // Enough connections to use up any gaps below the highest descriptor, and then some. Once the
+  // listener has met EMFILE, the limit goes back up a little later and they are all served.
+  const size_t attempts = static_cast<size_t>(highest + 1 - open) + 4;
+  std::thread restorer([&] {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < deadline &&
+           safe_->Log().find("cannot accept connections") == std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    SetFileLimit(pid, before.rlim_cur, before.rlim_max);
+  });
+  MtlsConnections::Outcome tried = client_->Try(attempts, kPath, RightSecret);
+  restorer.join();
+  EXPECT_EQ(tried.ok, attempts) << tried.Errors() << safe_->Log();
+
+  std::string log = safe_->Log();
+  EXPECT_EQ(Count(log, "cannot accept connections: Too many open files"), 1u) << log;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(log, m, std::regex("accepting connections again after ([0-9]+) failed")))
+      << log;
+  // About one attempt per 75 ms over a few hundred ms; a busy loop would make it millions.
+  EXPECT_LT(std::stoul(m[1]), 200u);
+  EXPECT_EQ(client_->Try(2, kPath, RightSecret).ok, 2u);
+}
+
+}  // namespace
+}  // namespace vsecm::testing
