@@ -119,12 +119,14 @@ estimate() {  # records to add, total records → seconds
 left=$((budget - (SECONDS - began)))
 chosen=""
 for size in "$top" 300000; do
-  (( size <= 100000 )) && continue
+  (( size <= 100000 || size > top )) && continue
   need=$(estimate $((size - 100000)) "$size")
   if (( need <= left )); then chosen=$size; break; fi
   echo "(the $size step would need about ${need} s; ${left} s of the ${budget} s budget are left)"
 done
-if [[ -n $chosen ]]; then
+if (( top <= 100000 )); then
+  :  # TOP says to stop at 100,000
+elif [[ -n $chosen ]]; then
   [[ $chosen != "$top" ]] && echo "NOTE: measuring $chosen secrets instead of $top: $top does not fit the time budget."
   echo "== $chosen secrets"
   grow 100000 "$chosen"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds and runs the crypto benchmark: bench/run.sh [build-dir] [benchmark options...]
+# The crypto benchmark: bench/run_crypto.sh [build-dir] [benchmark options...]
+# (bench/run.sh runs it with every other benchmark.)
 # Options: --secrets N (10000), --cli-sample N (300), --big-mib N (100), --no-cli.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
