@@ -1,8 +1,10 @@
-// LoadKernelConfig: defaults, then the file, then the environment, then VSecM's compatibility
-// switches, then the checks that span several keys.
+// LoadKernelConfig and LoadKernelConfigFromText: defaults, then the file's text, then the
+// environment, then VSecM's compatibility switches, then the checks that span several keys.
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -226,38 +228,25 @@ EnvLookup ProcessEnvironment() {
   };
 }
 
-StatusOr<KernelConfig> LoadKernelConfig(const std::string& path, const EnvLookup& env) {
+namespace {
+
+// The defaults, then `text` (when given) from `source`, then the environment, then the checks
+// that span several keys. `notices` are carried into the result.
+StatusOr<KernelConfig> Assemble(std::optional<std::string_view> text, const std::string& source,
+                                std::vector<std::string> notices, const EnvLookup& env) {
   Draft draft;
   draft.config.crypto.name = config_internal::kDefaultCrypto;
   draft.config.store.name = config_internal::kDefaultStore;
   draft.config.transform.emplace().name = config_internal::kDefaultTransform;
   draft.config.source = "defaults";
-
-  std::string file_path = path;
-  if (file_path.empty()) file_path = EnvValue(env, kConfigFileEnv).value_or("");
+  draft.config.notices = std::move(notices);
 
   ErrorList errors;
-  if (!file_path.empty()) {
-    VSECM_ASSIGN_OR_RETURN(config_internal::ConfigFile file,
-                           config_internal::ReadConfigFile(file_path));
-    // Judged before parsing and before the file's own `mode` is read: a file anyone could
-    // have written cannot vouch for itself, so only the environment can accept it.
-    if (!file.insecure_reason.empty()) {
-      if (EnvValue(env, kModeEnv).value_or("") != "development") {
-        return PermissionDenied(fmt::format(
-            "configuration file {}: refused because {}; the file chooses which plugin code the "
-            "Safe loads. Make it owned by root and not writable by group or others "
-            "(chown root; chmod go-w), or set {}=development in the environment",
-            file_path, file.insecure_reason, kModeEnv));
-      }
-      draft.config.notices.push_back(
-          fmt::format("configuration file {} accepted in development mode although {}", file_path,
-                      file.insecure_reason));
-    }
+  if (text) {
     VSECM_ASSIGN_OR_RETURN(std::vector<config_internal::FileEntry> entries,
-                           config_internal::ParseConfigYaml(file.text, file_path, errors));
+                           config_internal::ParseConfigYaml(*text, source, errors));
     ApplyFile(entries, draft, errors);
-    draft.config.source = file_path;
+    draft.config.source = source;
   }
 
   std::string file_names[3];
@@ -271,6 +260,37 @@ StatusOr<KernelConfig> LoadKernelConfig(const std::string& path, const EnvLookup
   Finish(draft, errors);
   VSECM_RETURN_IF_ERROR(errors.ToStatus());
   return std::move(draft.config);
+}
+
+}  // namespace
+
+StatusOr<KernelConfig> LoadKernelConfig(const std::string& path, const EnvLookup& env) {
+  std::string file_path = path;
+  if (file_path.empty()) file_path = EnvValue(env, kConfigFileEnv).value_or("");
+  if (file_path.empty()) return Assemble(std::nullopt, "", {}, env);
+
+  VSECM_ASSIGN_OR_RETURN(config_internal::ConfigFile file,
+                         config_internal::ReadConfigFile(file_path));
+  std::vector<std::string> notices;
+  // Judged before parsing and before the file's own `mode` is read: a file anyone could have
+  // written cannot vouch for itself, so only the environment can accept it.
+  if (!file.insecure_reason.empty()) {
+    if (EnvValue(env, kModeEnv).value_or("") != "development") {
+      return PermissionDenied(fmt::format(
+          "configuration file {}: refused because {}; the file chooses which plugin code the "
+          "Safe loads. Make it owned by root and not writable by group or others "
+          "(chown root; chmod go-w), or set {}=development in the environment",
+          file_path, file.insecure_reason, kModeEnv));
+    }
+    notices.push_back(fmt::format("configuration file {} accepted in development mode although {}",
+                                  file_path, file.insecure_reason));
+  }
+  return Assemble(std::string_view(file.text), file_path, std::move(notices), env);
+}
+
+StatusOr<KernelConfig> LoadKernelConfigFromText(std::string_view text, const std::string& source,
+                                                const EnvLookup& env) {
+  return Assemble(text, source, {}, env);
 }
 
 }  // namespace vsecm::kernel

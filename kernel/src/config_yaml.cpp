@@ -3,10 +3,12 @@
 // duplicates are found here by walking every pair; it reports no types for plain scalars, so
 // they are classified by the YAML 1.2 core schema (`yes` is a string, not a boolean).
 #include <map>
+#include <sstream>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config_internal.hpp"
@@ -185,20 +187,84 @@ void Walker::Settings(const YAML::Node& map, const std::string& path) {
   }
 }
 
+// Counts the documents of a stream without building them, and at most kMaxDocuments + 1 of
+// them. yaml-cpp 0.7's LoadAll never returns on some malformed input: its parser keeps
+// reporting empty documents after it, and LoadAll keeps collecting them until memory runs out
+// (found by tests/fuzz/config_loader_fuzz). So the documents are counted first, boundedly,
+// and only the first one is built (YAML::Load).
+constexpr size_t kMaxDocuments = 100;
+
+struct DocumentCount {
+  size_t count = 0;
+  YAML::Mark second = YAML::Mark::null_mark();  // the second document's root node, or start
+};
+
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  explicit DocumentCounter(DocumentCount& out) : out_(out) {}
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++out_.count == 2) out_.second = mark;
+    at_root_ = out_.count == 2;
+  }
+  void OnDocumentEnd() override { at_root_ = false; }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Node(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Node(const YAML::Mark& mark) {
+    if (at_root_) out_.second = mark;
+    at_root_ = false;
+  }
+
+  DocumentCount& out_;
+  bool at_root_ = false;
+};
+
+// Throws YAML::Exception for a syntax error, as LoadAll would.
+DocumentCount CountDocuments(const std::string& input) {
+  DocumentCount result;
+  std::istringstream stream(input);
+  YAML::Parser parser(stream);
+  DocumentCounter counter(result);
+  while (result.count <= kMaxDocuments && parser.HandleNextDocument(counter)) {
+  }
+  return result;
+}
+
 }  // namespace
 
 StatusOr<std::vector<FileEntry>> ParseConfigYaml(std::string_view text, const std::string& source,
                                                  ErrorList& errors) {
   Walker walker(source, errors);
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-    if (documents.empty()) return std::vector<FileEntry>{};  // empty or only comments
-    if (documents.size() > 1) {
+    const std::string input(text);
+    const DocumentCount documents = CountDocuments(input);
+    if (documents.count == 0) return std::vector<FileEntry>{};  // empty or only comments
+    if (documents.count > kMaxDocuments) {
+      return InvalidArgument(fmt::format(
+          "{}: invalid YAML: what follows the first document is neither a document nor the end "
+          "of the file", walker.Where(documents.second)));
+    }
+    if (documents.count > 1) {
       return InvalidArgument(fmt::format(
           "{}: {} YAML documents; a configuration file holds one (remove the second '---')",
-          walker.Where(documents[1].Mark()), documents.size()));
+          walker.Where(documents.second), documents.count));
     }
-    const YAML::Node& root = documents[0];
+    const YAML::Node root = YAML::Load(input);
     if (root.IsNull()) return std::vector<FileEntry>{};
     if (!root.IsMap()) {
       ConfigValue value;

@@ -272,6 +272,41 @@ TEST_F(ConfigFileTest, OneDocumentWithAMapAtTheTop) {
   EXPECT_THAT(Error("? [a, b]\n: c\n"), HasSubstr("top level: a key must be a word"));
 }
 
+// A comma after a top-level value made yaml-cpp's LoadAll read empty documents forever, until
+// memory ran out (found by tests/fuzz/config_loader_fuzz): refused now, with the place named.
+TEST_F(ConfigFileTest, JunkAfterTheDocumentIsRefusedNotLoopedOn) {
+  for (std::string_view text : {"{mode: production},\n", "\"x\",", "[a], b\n", "{{[]}},"}) {
+    EXPECT_THAT(Error(text), HasSubstr("invalid YAML: what follows the first document is neither "
+                                       "a document nor the end of the file"))
+        << text;
+  }
+  EXPECT_THAT(Error("{mode: production},\n"), HasSubstr("safe.yaml:1:"));
+}
+
+// The text entry parses and checks exactly as the file entry, naming the source it is given.
+TEST_F(ConfigFileTest, TextEntryLoadsLikeTheFile) {
+  const std::string text = "mode: development\nplugins:\n  store:\n    name: vsecm-store-k8s\n";
+  StatusOr<KernelConfig> from_text = LoadKernelConfigFromText(text, "/etc/vsecm/safe.yaml", Env());
+  ASSERT_TRUE(from_text.ok()) << from_text.status().ToString();
+  StatusOr<KernelConfig> from_file = Load(text);
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_text->mode, Mode::kDevelopment);
+  EXPECT_EQ(from_text->store.name, from_file->store.name);
+  EXPECT_EQ(from_text->source, "/etc/vsecm/safe.yaml");
+  EXPECT_EQ(OriginOf(*from_text, "plugins.store.name"), "/etc/vsecm/safe.yaml:4");
+
+  env_["VSECM_SAFE_STORE_PLUGIN"] = "vsecm-store-rocksdb";
+  env_["VSECM_CONFIG_FILE"] = dir_ + "/not-read.yaml";
+  StatusOr<KernelConfig> overridden = LoadKernelConfigFromText(text, "inline", Env());
+  ASSERT_TRUE(overridden.ok()) << overridden.status().ToString();
+  EXPECT_EQ(overridden->store.name, "vsecm-store-rocksdb");
+
+  StatusOr<KernelConfig> bad = LoadKernelConfigFromText("mode: prod\n", "inline", Env());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("inline:1: mode:"));
+}
+
 TEST_F(ConfigFileTest, EveryErrorIsReportedAtOnce) {
   std::string message =
       Error("mode: prod\nplugins:\n  store:\n    name: ../x\naudit:\n  pth: /x\n");

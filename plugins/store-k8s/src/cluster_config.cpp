@@ -1,6 +1,9 @@
 // In-cluster configuration, server URLs, and the choice between in-cluster and kubeconfig.
 #include "vsecm/k8s/cluster_config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <fmt/format.h>
 
 #include "file_util.hpp"
@@ -15,6 +18,25 @@ bool IsDigits(std::string_view s) {
   }
   const int v = std::stoi(std::string(s));
   return v > 0 && v < 65536;
+}
+
+// A DNS name or an IPv4 literal: what may stand between "https://" and the port. Anything
+// else (blanks, control characters, '@', brackets) would end up in the Host header and the
+// certificate check as given.
+bool IsHostName(std::string_view s) {
+  if (s.empty() || s.size() > 253 || s.front() == '.' || s.front() == '-') return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-' || c == '.' || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsIpv6(const std::string& s) {
+  in6_addr addr{};
+  return inet_pton(AF_INET6, s.c_str(), &addr) == 1;
 }
 
 }  // namespace
@@ -36,7 +58,8 @@ Status ParseServerUrl(std::string_view url, ClusterConfig* out) {
   std::string path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
   while (!path.empty() && path.back() == '/') path.pop_back();
   std::string host, port = "443";
-  if (!authority.empty() && authority.front() == '[') {
+  const bool bracketed = !authority.empty() && authority.front() == '[';
+  if (bracketed) {
     const size_t close = authority.find(']');
     if (close == std::string_view::npos) {
       return InvalidArgument(fmt::format("server {}: unterminated IPv6 address", url));
@@ -53,9 +76,23 @@ Status ParseServerUrl(std::string_view url, ClusterConfig* out) {
     if (colon != std::string_view::npos) port = std::string(authority.substr(colon + 1));
   }
   if (host.empty()) return InvalidArgument(fmt::format("server {}: no host", url));
+  if (bracketed ? !IsIpv6(host) : !IsHostName(host)) {
+    const bool v6 = !bracketed && host.find(':') != std::string::npos;
+    return InvalidArgument(fmt::format("server {:?}: {:?} is not a host name or IP address{}",
+                                       std::string(url.substr(0, 200)), host.substr(0, 80),
+                                       v6 ? " (an IPv6 address goes in brackets)" : ""));
+  }
   if (!IsDigits(port)) return InvalidArgument(fmt::format("server {}: bad port", url));
   if (path.find_first_of("?#") != std::string::npos) {
     return InvalidArgument(fmt::format("server {}: a query or fragment is not allowed", url));
+  }
+  // The path prefixes every request line: blanks and control characters would split it.
+  for (char c : path) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      return InvalidArgument(fmt::format("server {:?}: the path holds a blank, control or "
+                                         "non-ASCII character (percent-encode it)",
+                                         std::string(url.substr(0, 200))));
+    }
   }
   out->host = std::move(host);
   out->port = std::move(port);
@@ -76,6 +113,12 @@ StatusOr<ClusterConfig> LoadInClusterConfig(const InClusterPaths& paths,
   config.host = *host;
   if (config.host.size() > 2 && config.host.front() == '[' && config.host.back() == ']') {
     config.host = config.host.substr(1, config.host.size() - 2);
+  }
+  if (config.host.find(':') != std::string::npos ? !IsIpv6(config.host)
+                                                   : !IsHostName(config.host)) {
+    return InvalidArgument(
+        fmt::format("KUBERNETES_SERVICE_HOST {:?} is not a host name or IP address",
+                    config.host.substr(0, 80)));
   }
   config.port = port && !port->empty() ? *port : "443";
   if (!IsDigits(config.port)) {

@@ -38,7 +38,17 @@ void AppendJsonString(WipingString& out, std::string_view text) {
 }  // namespace
 
 WipingJson ParseBody(const WipingString& body) {
-  return WipingJson::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  bool too_deep = false;
+  // Returning false drops the value being started, so nothing deeper is even built.
+  const WipingJson::parser_callback_t limit = [&too_deep](int depth, WipingJson::parse_event_t,
+                                                          WipingJson&) {
+    if (depth <= kMaxJsonDepth) return true;
+    too_deep = true;
+    return false;
+  };
+  WipingJson j = WipingJson::parse(body.begin(), body.end(), limit, /*allow_exceptions=*/false);
+  if (too_deep) return WipingJson(WipingJson::value_t::discarded);
+  return j;
 }
 
 WipingString EncodeSecret(const Secret& secret, std::string_view ns) {

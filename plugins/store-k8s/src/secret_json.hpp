@@ -15,7 +15,13 @@ namespace vsecm::k8s::internal {
 using WipingJson = nlohmann::basic_json<std::map, std::vector, WipingString, bool, std::int64_t,
                                         std::uint64_t, double, WipingAllocator>;
 
-// Parses a response body; a discarded value (is_discarded()) when it is not JSON.
+// Deeper than any object this client reads (a Secret's managedFields reach about 8 levels).
+inline constexpr int kMaxJsonDepth = 100;
+
+// Parses a response body; a discarded value (is_discarded()) when it is not JSON or nests
+// deeper than kMaxJsonDepth. nlohmann parses any depth, but copying or printing a value
+// recurses once per level: a deep enough body would overflow the stack (DecodeMeta copies
+// metadata it does not model).
 WipingJson ParseBody(const WipingString& body);
 
 // {"apiVersion":"v1","kind":"Secret","metadata":{...},"type":...,"data":{...}}: the data values

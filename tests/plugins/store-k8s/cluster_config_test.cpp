@@ -92,6 +92,37 @@ TEST(ServerUrlTest, Parses) {
   EXPECT_FALSE(ParseServerUrl("https://api/x?y=1", &c).ok());
 }
 
+// A host that is not a host name or IP literal used to be taken as given (blanks, line breaks
+// and brackets reached the Host header and the certificate check); found by
+// tests/fuzz/kube_response_fuzz, whose round trip ParseServerUrl(ServerUrl()) failed on it.
+TEST(ServerUrlTest, RefusesHostsThatAreNotHosts) {
+  ClusterConfig c;
+  for (const char* url : {"https://api example.com", "https://api\r\nX-Injected: 1:443",
+                          "https://user@api.example.com", "https://[api.example.com]:443",
+                          "https://[::1%eth0]", "https://fd00::1:6443", "https://.:443",
+                          "https://api/k8s/a b", "https://api/x\r\nX-Injected: 1"}) {
+    EXPECT_EQ(ParseServerUrl(url, &c).code(), StatusCode::kInvalidArgument) << url;
+  }
+  ASSERT_TRUE(ParseServerUrl("https://kubernetes.default.svc:443/", &c).ok());
+  ASSERT_TRUE(ParseServerUrl("https://10.0.0.2", &c).ok());
+  ASSERT_TRUE(ParseServerUrl("https://[2001:db8::1]:6443", &c).ok());
+  EXPECT_EQ(c.ServerUrl(), "https://[2001:db8::1]:6443");
+}
+
+TEST(InClusterConfigTest, RefusesHostsThatAreNotHosts) {
+  ServiceAccountDir sa;
+  for (const char* host : {"[[fd00::1]\n6443]", "10.96.0.1\n", "a b", "fd00::zz", "h/x"}) {
+    auto c = LoadInClusterConfig(sa.paths, MapEnv({{"KUBERNETES_SERVICE_HOST", host}}));
+    ASSERT_FALSE(c.ok()) << host;
+    EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument) << host;
+    EXPECT_NE(c.status().message().find("KUBERNETES_SERVICE_HOST"), std::string::npos);
+  }
+  auto bracketed =
+      LoadInClusterConfig(sa.paths, MapEnv({{"KUBERNETES_SERVICE_HOST", "[fd00::1]"}}));
+  ASSERT_TRUE(bracketed.ok()) << bracketed.status().ToString();
+  EXPECT_EQ(bracketed->ServerUrl(), "https://[fd00::1]:443");
+}
+
 class KubeconfigTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& user, const std::string& cluster_extra = "",

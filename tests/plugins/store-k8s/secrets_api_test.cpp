@@ -4,6 +4,8 @@
 #include <atomic>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "k8s_test_util.hpp"
 #include "vsecm/k8s/secrets_api.hpp"
 
@@ -353,6 +355,34 @@ TEST(SecretsApiTest, ReplaceKeepsMetadataThisClientDoesNotModel) {
   EXPECT_EQ((*stored)["metadata"]["ownerReferences"][0]["uid"], "u-1");
   EXPECT_EQ((*stored)["immutable"], false);
   EXPECT_EQ((*stored)["data"]["k"], "Yg==");
+}
+
+// Metadata this client does not model is copied, and copying JSON recurses once per level: a
+// response nested some 50,000 levels deep overflowed the stack (found by
+// tests/fuzz/kube_response_fuzz). Responses nested deeper than any real object are refused.
+TEST(SecretsApiTest, RefusesResponsesNestedTooDeep) {
+  const auto nested = [](int depth) {
+    nlohmann::json v = "leaf";
+    for (int i = 0; i < depth; ++i) v = nlohmann::json::array({v});
+    return v;
+  };
+  FakeKubeApi fake;
+  fake.Seed(kNs, {{"metadata", {{"name", "shallow"}, {"x-extra", nested(40)}}},
+                  {"data", {{"k", "YQ=="}}}});
+  fake.Seed(kNs, {{"metadata", {{"name", "deep"}, {"x-extra", nested(150)}}},
+                  {"data", {{"k", "YQ=="}}}});
+  FakeClient c(fake);
+  auto shallow = c.api->Get(kNs, "shallow");
+  ASSERT_TRUE(shallow.ok()) << shallow.status().ToString();
+  EXPECT_NE(shallow->metadata.other_fields_json.find("leaf"), std::string::npos);
+  auto deep = c.api->Get(kNs, "deep");
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().code(), StatusCode::kInternal);
+  EXPECT_NE(deep.status().message().find("get secret vsecm-system/deep: 200 response is not JSON"),
+            std::string::npos)
+      << deep.status().message();
+  auto listed = c.api->List(kNs, "");
+  EXPECT_EQ(listed.status().code(), StatusCode::kInternal) << "the list holds the deep one";
 }
 
 TEST(SecretsApiTest, ConnectionsAreReusedAndConcurrentCallsWork) {

@@ -87,6 +87,14 @@ inline constexpr const char* kConfigFileEnv = "VSECM_CONFIG_FILE";
 // for itself).
 StatusOr<KernelConfig> LoadKernelConfig(const std::string& path, const EnvLookup& env);
 
+// As LoadKernelConfig, for configuration text the caller already holds (LoadKernelConfig reads
+// its file and hands the text here): `source` names it in messages ("/etc/vsecm/safe.yaml").
+// The text is parsed and checked exactly as a file's, then the VSECM_* overrides from `env`
+// apply. The caller answers for where the text came from: no ownership or mode check applies,
+// and VSECM_CONFIG_FILE is not consulted.
+StatusOr<KernelConfig> LoadKernelConfigFromText(std::string_view text, const std::string& source,
+                                                const EnvLookup& env);
+
 // Checks a plugin's `config:` section against the fields its descriptor declares and returns
 // the normalized text of every key that has a value (the host's config_get serves these).
 // Precedence per field: its `env` variable, then the file, then its default. Unknown keys,
