@@ -9,12 +9,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
 
 #include "api_json.hpp"
@@ -129,13 +129,17 @@ class HttpsServer::Session : public std::enable_shared_from_this<Session> {
     response_ = std::move(response);
     response_.keep_alive(keep_alive_);
     response_.prepare_payload();
+    // One secure buffer (see SerializeToSecret): asio would copy Beast's header and body
+    // buffers into an array on this I/O thread's stack first, and leave the plain text there.
+    wire_ = SerializeToSecret(response_);
+    response_ = {};
     beast::get_lowest_layer(stream_).expires_after(server_.options_.idle_timeout);
-    http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    net::async_write(stream_, net::buffer(wire_.Expose().data(), wire_.size()),
+                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
-    response_ = {};
+    wire_ = {};
     if (ec) return;
     if (!keep_alive_ || server_.stopping_) return Shutdown();
     Read();
@@ -153,6 +157,7 @@ class HttpsServer::Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<SecretBody>> parser_;
   Request request_;
   Response response_;
+  kernel::SecretBytes wire_;  // response_, serialized, while it is being written
   std::string remote_;
   std::string peer_;
   bool keep_alive_ = false;

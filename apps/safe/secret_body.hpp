@@ -11,8 +11,10 @@
 #include <utility>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/optional.hpp>
 
 #include "vsecm/kernel/secure_memory.hpp"
@@ -110,6 +112,43 @@ inline std::string_view StdView(boost::beast::string_view v) { return {v.data(),
 
 using Request = boost::beast::http::request<SecretBody>;
 using Response = boost::beast::http::response<SecretBody>;
+
+// The whole message, header and body, serialized into one block of secure memory of exactly its
+// size (the message must be prepared: prepare_payload). Write it as that single buffer: handed
+// a sequence of several buffers (Beast's header, then the body), asio's ssl::stream copies up to
+// 8 KiB of them into an array on the writing thread's stack before SSL_write, and Beast's
+// ssl_stream coalesces small buffers into an ordinary heap buffer; neither copy is ever wiped,
+// so the plain text of every answer (or upsert) would stay behind. One buffer goes through as is.
+template <bool isRequest, class Fields>
+kernel::SecretBytes SerializeToSecret(
+    boost::beast::http::message<isRequest, SecretBody, Fields>& message) {
+  // Two passes over the same message: one to measure, one to copy. SecretBody's writer and the
+  // fields' writer cannot fail.
+  auto serialize = [&message](auto&& take) {
+    boost::beast::http::serializer<isRequest, SecretBody, Fields> serializer(message);
+    boost::beast::error_code ec;
+    while (!ec && !serializer.is_done()) {
+      size_t taken = 0;
+      serializer.next(ec, [&](boost::beast::error_code& visit_ec, const auto& buffers) {
+        visit_ec = {};
+        for (boost::asio::const_buffer b : boost::beast::buffers_range_ref(buffers)) {
+          take(b);
+          taken += b.size();
+        }
+      });
+      if (!ec) serializer.consume(taken);
+    }
+  };
+  size_t size = 0;
+  serialize([&size](boost::asio::const_buffer b) { size += b.size(); });
+  kernel::SecretBytes wire(size);
+  uint8_t* out = wire.Mutable().data();
+  serialize([&out](boost::asio::const_buffer b) {
+    if (b.size() != 0) std::memcpy(out, b.data(), b.size());
+    out += b.size();
+  });
+  return wire;
+}
 
 }  // namespace vsecm::safe
 

@@ -14,9 +14,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <fmt/format.h>
 
@@ -248,10 +248,14 @@ struct Transport::Impl {
       }
       request.prepare_payload();
 
+      // One secure buffer: written as Beast's header and body buffers, the body would be
+      // coalesced into ssl_stream's ordinary heap buffer first (see SerializeToSecret).
+      const kernel::SecretBytes wire = safe::SerializeToSecret(request);
       auto& tcp_stream = beast::get_lowest_layer(*stream);
       tcp_stream.expires_after(config.request_timeout);
-      beast::error_code ec =
-          Run([&](auto handler) { http::async_write(*stream, request, handler); });
+      beast::error_code ec = Run([&](auto handler) {
+        asio::async_write(*stream, asio::buffer(wire.Expose().data(), wire.size()), handler);
+      });
       http::response_parser<SecretBody> parser;
       if (!ec) {
         parser.body_limit(config.max_response_bytes);

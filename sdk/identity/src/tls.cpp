@@ -146,6 +146,10 @@ Status Configure(SSL_CTX* ctx, std::shared_ptr<IdentitySource> source, PeerPolic
     delete binding;
     return Internal("cannot bind the identity source to the context");
   }
+  // OpenSSL decrypts each record in place in the connection's read buffer and leaves the plain
+  // text there (and, once the buffer is freed, in the ordinary heap) after handing it over;
+  // secrets cross these connections, so have it wiped as soon as it is read.
+  SSL_CTX_set_options(ctx, SSL_OP_CLEANSE_PLAINTEXT);
   SSL_CTX_set_cert_cb(ctx, &CertCallback, binding);
   SSL_CTX_set_cert_verify_callback(ctx, &VerifyCallback, binding);
   // Keep a per-certificate callback someone (asio's set_verify_callback) installed.
