@@ -19,9 +19,7 @@
 # when every selected benchmark succeeded. The full run takes about 25 minutes on 2 cores.
 # Build directory: $VSECM_BENCH_BUILD_DIR (default build-bench, Release, no tests).
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${VSECM_BENCH_BUILD_DIR:-$root/build-bench}
-out=$root/docs/PERFORMANCE.md
+out=""
 quick=0
 only=crypto,stores,safe-load,cold-start
 while [[ $# -gt 0 ]]; do
@@ -40,9 +38,7 @@ for name in ${only//,/ }; do
   esac
 done
 
-if [[ ! -f $build/build.ninja ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVSECM_BUILD_TESTS=OFF
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/build_dir.sh" ""
 cmake --build "$build" --target vsecm_bench
 
 logs=$(mktemp -d /tmp/vsecm-bench.XXXXXX)
@@ -73,5 +69,6 @@ else
   selected cold-start && BUDGET=${BUDGET:-2400} run cold-start bash "$root/bench/run_cold_start.sh" "$build"
 fi
 
+out=${out:-$root/docs/PERFORMANCE.md}
 bash "$root/bench/write_performance_md.sh" "$logs" "$out" "$quick" "$began" "$load_before" "$only"
 echo "wrote $out"

@@ -18,17 +18,13 @@
 # per size up to 100,000; medians), DROP_CACHES (0; 1 drops the page cache before each start, machine-wide),
 # COLD_DIR (parent of the temporary directory, default /tmp), KEEP=1 keeps the directory.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${1:-$root/build-bench}
+source "$(dirname "${BASH_SOURCE[0]}")/build_dir.sh"
 budget=${BUDGET:-540}
 top=${TOP:-1000000}
 repeat=${REPEAT:-3}
 drop=${DROP_CACHES:-0}
 began=$SECONDS
 
-if [[ ! -f $build/build.ninja && ! -f $build/Makefile ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVSECM_BUILD_TESTS=OFF
-fi
 cmake --build "$build" --target vsecm_safe vsecm-crypto-age vsecm-store-fs vsecm_cold_start
 began=$SECONDS  # the budget covers the measurements, not the build
 tool=$build/bin/vsecm_cold_start

@@ -18,8 +18,7 @@
 # NOSYNC (1; 0 skips the eatmydata diagnostic).
 # Installs nginx-light (and eatmydata) with apt-get when missing.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${1:-$root/build-bench}
+source "$(dirname "${BASH_SOURCE[0]}")/build_dir.sh"
 duration=${DURATION:-10}
 warmup=${WARMUP:-1}
 connections=${CONNECTIONS:-64}
@@ -29,9 +28,6 @@ nosync=${NOSYNC:-1}
 cores=$(nproc)
 threads=${THREADS:-$cores}
 
-if [[ ! -f $build/build.ninja && ! -f $build/Makefile ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVSECM_BUILD_TESTS=OFF
-fi
 cmake --build "$build" --target vsecm_safe vsecm_keygen vsecm-crypto-age vsecm-store-fs vsecm_safe_load
 
 nginx_bin=$(command -v nginx || true)

@@ -5,11 +5,7 @@
 # --names K (1000), --threads 1,8, --stores fs,rocksdb,sqlcipher. Point --dir at the disk the
 # Safe will use: the figures only mean something next to that disk's own fsync rate.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${1:-$root/build-bench}
+source "$(dirname "${BASH_SOURCE[0]}")/build_dir.sh"
 shift || true
-if [[ ! -f $build/build.ninja && ! -f $build/Makefile ]]; then
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVSECM_BUILD_TESTS=OFF
-fi
 cmake --build "$build" --target vsecm_store_bench
 exec "$build/bin/vsecm_store_bench" "$@"

@@ -31,6 +31,7 @@ section() {  # NAME TITLE WHAT-IT-COMPARES
 }
 
 tmp=$(mktemp "$out.XXXXXX")
+chmod 0644 "$tmp"
 {
   echo "# Performance"
   echo

@@ -2,14 +2,16 @@
 # Runs the security proofs at their full length and writes docs/SECURITY.md from what they print:
 #
 #   scripts/security_report.sh [--fuzz-seconds N] [--crash-trials N] [--no-sanitizers]
-#                              [--out FILE]
+#                              [--sanitizer-log FILE] [--out FILE]
 #
 #   fuzzing      scripts/fuzz_campaign.sh: every libFuzzer target (ASan+UBSan) for N seconds
 #                (default 300): executions and crashes per target
-#   sanitizers   scripts/test_sanitized.sh: the whole suite under ASan+UBSan+LSan
+#   sanitizers   scripts/test_sanitized.sh: the whole suite under ASan+UBSan+LSan (or, with
+#                --sanitizer-log, the saved output of a run of it, e.g. CI's)
 #   kill -9      tests/crash for every durable store with N trials each (default 200)
-#   canary scan  tests/canary: a full end-to-end session, then the data directory, store files,
-#                logs, audit journal and a forced core file searched for every canary
+#   canary scan  tests/canary (canary_test): a full end-to-end session, then the data
+#                directory, store files, logs, audit journal and forced core files searched
+#                for every canary
 #   connections  tests/safe: 1,000 concurrent mTLS workload connections, excess ones refused
 #   bad input    tests/safe: the API's bad-input matrix, each refusal changing nothing
 #
@@ -22,13 +24,15 @@ out=$root/docs/SECURITY.md
 fuzz_seconds=300
 crash_trials=200
 sanitizers=1
+sanitizer_log=""
 while [[ $# -gt 0 ]]; do
   case $1 in
     --fuzz-seconds) fuzz_seconds=$2; shift ;;
     --crash-trials) crash_trials=$2; shift ;;
     --no-sanitizers) sanitizers=0 ;;
+    --sanitizer-log) sanitizer_log=$2; shift ;;
     --out) out=$2; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "security_report: unknown argument \"$1\" (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -38,8 +42,14 @@ bash scripts/setup.sh >/dev/null
 bash scripts/build.sh
 build=${VSECM_BUILD_DIR:-build}
 bin=$build/tests/bin
-logs=$(mktemp -d /tmp/vsecm-security.XXXXXX)
-trap 'rm -rf "$logs"' EXIT
+# VSECM_REPORT_LOGS=DIR keeps every part's whole output there.
+if [[ -n ${VSECM_REPORT_LOGS:-} ]]; then
+  logs=$VSECM_REPORT_LOGS
+  mkdir -p "$logs"
+else
+  logs=$(mktemp -d /tmp/vsecm-security.XXXXXX)
+  trap 'rm -rf "$logs"' EXIT
+fi
 began=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # part NAME COMMAND...: runs one proof, keeps its output, stops the report if it fails.
@@ -57,14 +67,19 @@ part() {
   echo "$((SECONDS - t))" >"$logs/$name.seconds"
 }
 
-part canary "$bin/canary_scan_test"
+part canary "$bin/canary_test"
 part connections "$bin/safe_connections_test"
 part bad-input "$bin/safe_e2e_test"
 part crash env VSECM_CRASH_TRIALS="$crash_trials" VSECM_CRASH_BUDGET_S=100000 "$bin/crash_test"
 part fuzz bash scripts/fuzz_campaign.sh "$fuzz_seconds"
-if [[ $sanitizers == 1 ]]; then
+if [[ -n $sanitizer_log ]]; then
+  grep -q '^test_sanitized: every test passed' "$sanitizer_log" ||
+    { echo "security_report: $sanitizer_log is not a passing run of scripts/test_sanitized.sh" >&2; exit 1; }
+  cp "$sanitizer_log" "$logs/sanitizers.txt"
+elif [[ $sanitizers == 1 ]]; then
   part sanitizers bash scripts/test_sanitized.sh
 fi
 
+[[ -n $sanitizer_log ]] && sanitizers=1
 bash scripts/write_security_md.sh "$logs" "$out" "$began" "$fuzz_seconds" "$crash_trials" "$sanitizers"
 echo "wrote $out"

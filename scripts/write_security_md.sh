@@ -13,13 +13,15 @@ seconds() { cat "$logs/$1.seconds" 2>/dev/null || echo "?"; }
 gtest_summary() { grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$logs/$1.txt" | tr -s ' ' || true; }
 
 tmp=$(mktemp "$out.XXXXXX")
+chmod 0644 "$tmp"
 {
   cat <<EOF
 # Security proofs
 
-Written by \`scripts/security_report.sh\` on $began, commit $commit$dirty, on $(nproc) cores
-($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')). Rerun it to replace this
-file; every figure below is what the named test or script printed in that run. The same tests
+Written by \`scripts/security_report.sh\` on $began, commit $commit$dirty,
+on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')).
+Rerun it to replace this file; every figure below is what the named test or script printed in
+that run. The same tests
 run in CI on every change, shorter: 20 s per fuzz target, 20 kill -9 trials per store, and the
 whole suite under the sanitizers.
 
@@ -57,7 +59,7 @@ EOF
 \`scripts/test_sanitized.sh\`: the whole suite (except the fuzz smoke runs, which are sanitized
 builds of their own) built with AddressSanitizer + UndefinedBehaviorSanitizer, LeakSanitizer on,
 every process the tests start writing its reports to one directory that must stay empty
-($(seconds sanitizers) s including the build).
+($([[ -f $logs/sanitizers.seconds ]] && echo "$(seconds sanitizers) s including the build" || echo "from the saved output of a run, given with --sanitizer-log")).
 
 \`\`\`text
 $(grep -E 'tests passed|tests failed|^test_sanitized:' "$logs/sanitizers.txt" || true)
