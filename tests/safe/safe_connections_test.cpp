@@ -9,6 +9,7 @@
 
 #include <iostream>
 #include <regex>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -181,19 +182,29 @@ TEST_F(SafeConnectionsTest, AHardFileLimitTooLowLowersTheConnectionLimitWithOneW
 }
 
 TEST_F(SafeConnectionsTest, OutOfFileDescriptorsTheListenerBacksOffAndRecovers) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer runtimes probe memory through a pipe before reporting (UBSan's vptr check
+  // does on every dynamic type cache miss); a process out of descriptors cannot make one, and
+  // they report a false "invalid vptr" and abort. The Release suite runs this test.
+  GTEST_SKIP() << "a sanitized Safe out of file descriptors trips its own sanitizer runtime";
+#endif
   ASSERT_NO_FATAL_FAILURE(StartSafe({}));
-  // Take the Safe to the edge: its soft limit just above the highest descriptor it has open.
+  // Take the Safe to the edge: a soft limit that leaves it exactly kFree free descriptors (the
+  // lowest ones are handed out first; those above the limit stay open and usable). A few
+  // connections then use them up and the next ones meet EMFILE. Few, so that even a sanitized
+  // build on a loaded machine completes every handshake well within the Safe's time-out.
+  constexpr int kFree = 8;
   const pid_t pid = safe_->pid();
-  int highest = 0, open = 0;
+  std::set<int> open_fds;
   for (const auto& e : std::filesystem::directory_iterator(fmt::format("/proc/{}/fd", pid))) {
-    highest = std::max(highest, std::stoi(e.path().filename().string()));
-    ++open;
+    open_fds.insert(std::stoi(e.path().filename().string()));
   }
+  int limit = 0;
+  for (int free = 0; free < kFree; ++limit) free += open_fds.count(limit) == 0 ? 1 : 0;
   const rlimit before = FileLimitOf(pid);
-  ASSERT_TRUE(SetFileLimit(pid, static_cast<rlim_t>(highest) + 1, before.rlim_max));
-  // Enough connections to use up any gaps below the highest descriptor, and then some. Once the
-  // listener has met EMFILE, the limit goes back up a little later and they are all served.
-  const size_t attempts = static_cast<size_t>(highest + 1 - open) + 4;
+  ASSERT_TRUE(SetFileLimit(pid, static_cast<rlim_t>(limit), before.rlim_max));
+  // Once the listener has met EMFILE, the limit goes back up a little later and all are served.
+  const size_t attempts = kFree + 4;
   std::thread restorer([&] {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
     while (std::chrono::steady_clock::now() < deadline &&
