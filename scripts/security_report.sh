@@ -51,6 +51,9 @@ else
   trap 'rm -rf "$logs"' EXIT
 fi
 began=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git status --porcelain 2>/dev/null | grep -qv '^??' && commit+=" (with uncommitted changes)"
+echo "$commit" >"$logs/commit"
 
 # part NAME COMMAND...: runs one proof, keeps its output, stops the report if it fails.
 part() {

@@ -6,8 +6,13 @@
 set -euo pipefail
 logs=$1 out=$2 began=$3 fuzz_seconds=$4 crash_trials=$5 sanitizers=$6
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$root" status --porcelain 2>/dev/null | grep -qv '^??' && echo " (with uncommitted changes)" || true)
+# The commit the proofs ran at (security_report.sh records it before running them).
+if [[ -f $logs/commit ]]; then
+  commit=$(cat "$logs/commit")
+else
+  commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  git -C "$root" status --porcelain 2>/dev/null | grep -qv '^??' && commit+=" (with uncommitted changes)"
+fi
 tagged() { grep -E "^\[ ?$2 *\] " "$logs/$1.txt" | sed -E "s/^\[ ?$2 *\] //" || true; }
 seconds() { cat "$logs/$1.seconds" 2>/dev/null || echo "?"; }
 gtest_summary() { grep -E '^\[  (PASSED|FAILED|SKIPPED) ' "$logs/$1.txt" | tr -s ' ' || true; }
@@ -18,12 +23,11 @@ chmod 0644 "$tmp"
   cat <<EOF
 # Security proofs
 
-Written by \`scripts/security_report.sh\` on $began, commit $commit$dirty,
+Written by \`scripts/security_report.sh\` on $began, commit $commit,
 on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')).
 Rerun it to replace this file; every figure below is what the named test or script printed in
-that run. The same tests
-run in CI on every change, shorter: 20 s per fuzz target, 20 kill -9 trials per store, and the
-whole suite under the sanitizers.
+that run. The same tests run in CI on every change, shorter: 20 s per fuzz target, 20 kill -9
+trials per store, and the whole suite under the sanitizers.
 
 ## Fuzzing
 
