@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "identity_test_support.hpp"
 #include "vsecm/identity/dev_ca.hpp"
@@ -125,6 +126,30 @@ TEST_F(SvidFilesTest, ServerPresentsTheRotatedSvidOnNewConnections) {
   EXPECT_EQ(second.server.peer_id, kSentinelId);
 }
 
+TEST_F(SvidFilesTest, FilesRewrittenWithTheSameContentAreNotARotation) {
+  const std::string dir = dir_ / "safe";
+  ASSERT_OK(ca_->IssueSvid(Request(kSafeId), dir));
+  std::unique_ptr<SvidFileSource> source = SvidFileSource::Open(dir, 50ms);
+  ASSERT_EQ(source->generation(), 1u);
+  std::atomic<int> notified{0};
+  source->AddListener([&](const IdentitySnapshot&) { ++notified; });
+
+  // Rewritten file by file (new inodes and times, same bytes): each poll may read a mix of old
+  // and new files, all identical; none of them is published as a new generation.
+  ASSERT_OK(WriteSvidDirectory(dir, **source->Current()));
+  source->PollNow();
+  EXPECT_FALSE(source->WaitForUpdate(1, 300ms).ok());  // at worst a false pass on a slow machine
+  EXPECT_EQ(source->generation(), 1u);
+  EXPECT_EQ(notified, 0);
+
+  // A real rotation afterwards is still published, as generation 2.
+  ASSERT_OK(ca_->IssueSvid(Request(kSafeId), dir));
+  StatusOr<SnapshotPtr> rotated = source->WaitForUpdate(1, 10s);
+  ASSERT_TRUE(rotated.ok()) << rotated.status().ToString();
+  EXPECT_EQ((*rotated)->generation(), 2u);
+  EXPECT_EQ(notified, 1);
+}
+
 TEST_F(SvidFilesTest, AHalfFinishedRotationIsNotServed) {
   const std::string dir = dir_ / "safe";
   ASSERT_OK(ca_->IssueSvid(Request(kSafeId), dir));
@@ -140,10 +165,15 @@ TEST_F(SvidFilesTest, AHalfFinishedRotationIsNotServed) {
   fs::copy_file(next + "/svid.pem", dir + "/svid.pem.new");
   fs::rename(dir + "/svid.pem.new", dir + "/svid.pem");
   source->PollNow();
-  StatusOr<SnapshotPtr> none = source->WaitForUpdate(1, 500ms);
-  EXPECT_FALSE(none.ok());
+  // The refusal is recorded by the poll thread: wait for it rather than for a fixed time.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (source->last_error().message().find("does not match") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
   EXPECT_NE(source->last_error().message().find("does not match"), std::string::npos)
       << source->last_error().ToString();
+  EXPECT_EQ(source->generation(), 1u);
   EXPECT_EQ(testing::SerialOf((*source->Current())->leaf()), old_serial);
 
   // Then the key: now the pair is consistent and is published.

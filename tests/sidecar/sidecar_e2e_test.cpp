@@ -88,7 +88,8 @@ TEST_F(SidecarE2eTest, WritesTheDataWithMode0600AndRewritesOnlyOnChange) {
       << sidecar.Log();
   EXPECT_NE(StatOf(secrets_).st_ino, first.st_ino);
   EXPECT_EQ(StatOf(secrets_).st_mode & 07777, 0600u);
-  EXPECT_EQ(sidecar.Count("wrote the secret"), 2u);
+  // The file is renamed into place before the sidecar logs the write.
+  EXPECT_TRUE(Eventually([&] { return sidecar.Count("wrote the secret") == 2u; })) << sidecar.Log();
   // The log never carries the secret.
   EXPECT_EQ(sidecar.Log().find("second"), std::string::npos);
   EXPECT_EQ(sidecar.Log().find("first"), std::string::npos);

@@ -1,5 +1,7 @@
 #include "vsecm/identity/identity_source.hpp"
 
+#include <openssl/crypto.h>
+
 #include <ctime>
 #include <utility>
 
@@ -15,6 +17,23 @@ std::string FormatTime(int64_t seconds) {
   char text[32] = "?";
   if (gmtime_r(&t, &tm) != nullptr) std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
+}
+
+bool SameCertificates(std::span<const X509Ptr> a, std::span<const X509Ptr> b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (X509_cmp(a[i].get(), b[i].get()) != 0) return false;
+  }
+  return true;
+}
+
+// A source may re-read files that were rewritten with the same content (a bundle replaced
+// first, the leaf and key not yet): that is not a rotation.
+bool SameIdentity(const IdentitySnapshot& a, const IdentitySnapshot& b) {
+  const auto ka = a.key_pkcs8().Expose();
+  const auto kb = b.key_pkcs8().Expose();
+  return SameCertificates(a.chain(), b.chain()) && SameCertificates(a.bundle(), b.bundle()) &&
+         ka.size() == kb.size() && CRYPTO_memcmp(ka.data(), kb.data(), ka.size()) == 0;
 }
 
 }  // namespace
@@ -100,6 +119,10 @@ void IdentitySource::Publish(IdentitySnapshot snapshot) {
   SnapshotPtr published;
   {
     std::lock_guard lock(mutex_);
+    if (current_ != nullptr && SameIdentity(*current_, snapshot)) {
+      last_error_ = Status::Ok();
+      return;
+    }
     snapshot.generation_ = ++generation_;
     published = std::make_shared<const IdentitySnapshot>(std::move(snapshot));
     current_ = published;

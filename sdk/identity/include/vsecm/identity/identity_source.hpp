@@ -100,7 +100,8 @@ class IdentitySource {
  protected:
   IdentitySource() = default;
 
-  // Stamps the next generation on `snapshot` and makes it current.
+  // Stamps the next generation on `snapshot` and makes it current; a snapshot with the same
+  // chain, key and bundle as the current one only clears the last error (not a rotation).
   void Publish(IdentitySnapshot snapshot);
   // Records a failed load; the current snapshot, if any, stays in force.
   void ReportError(Status error);
