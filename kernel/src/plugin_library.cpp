@@ -237,7 +237,8 @@ StatusOr<std::shared_ptr<PluginLibrary>> LoadPluginLibrary(const std::string& pa
     return InvalidArgument(fmt::format("plugin path \"{}\" is not an absolute path to a .so file",
                                        path));
   }
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  // O_NONBLOCK: a FIFO named *.so is refused below instead of blocking start-up.
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
   if (fd.get() < 0) {
     if (errno == ENOENT) return NotFound(path + ": no such plugin file");
     if (errno == ELOOP) return PermissionDenied(path + ": is a symbolic link; plugins are loaded "
@@ -297,8 +298,10 @@ StatusOr<std::vector<PluginScanEntry>> ScanPluginDirectory(const std::string& di
   for (const std::string& name : names) {
     PluginScanEntry entry;
     entry.path = directory + "/" + name;
-    FileDescriptor fd(::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (fd.get() >= 0) {
+    FileDescriptor fd(
+        ::open(entry.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    struct stat st {};
+    if (fd.get() >= 0 && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
       auto sha = Sha256OfFile(fd.get());
       if (sha.ok()) entry.sha256 = *sha;
     }

@@ -245,7 +245,8 @@ TEST_F(SafeClientE2eTest, WatchKeepsRunningAcrossASafeOutage) {
 
 TEST_F(SafeClientE2eTest, UnreachableSafeIsUnavailableWithItsUrl) {
   StartSafe();  // for the CA and Sentinel's SVID; the client dials a closed port
-  const std::string url = "https://127.0.0.1:" + std::to_string(ClosedPort()) + "/";
+  const ClosedPort port;
+  const std::string url = "https://127.0.0.1:" + std::to_string(port.port()) + "/";
   auto once = ClientFor(url, safe_.Sentinel());
   ASSERT_TRUE(once.ok()) << once.status().ToString();
   Status s = (*once)->List().status();

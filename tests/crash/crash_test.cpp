@@ -73,7 +73,8 @@ class CrashTest : public ::testing::TestWithParam<CrashCase> {
     const std::string err_path = plugins_ / "writer.stderr";
     WriterProcess writer(std::string(VSECM_TEST_BIN_DIR) + "/vsecm-crash-writer", args, err_path);
     EXPECT_TRUE(writer.started());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    // Generous: every ACK is several fsyncs, and parallel tests (or ASan) share the disk.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     *early = std::uniform_int_distribution<int>(0, 3)(rng) == 0;
     if (*early) {  // within the first few ms: start-up, recovery, the first writes
       std::this_thread::sleep_for(

@@ -115,6 +115,16 @@ std::string SerialOf(X509* cert) {
   return out;
 }
 
+bool WaitForError(const IdentitySource& source, const std::string& text,
+                  std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (source.last_error().message().find(text) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 namespace {
 
 void SetTimeouts(int fd) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -93,6 +94,11 @@ HandshakeResult Handshake(SSL_CTX* server_ctx, SSL_CTX* client_ctx,
                           const std::function<void(SSL*)>& client_setup = {});
 
 std::string SerialOf(X509* cert);
+
+// Waits up to `timeout` until the source's last error mentions `text` (errors are recorded by
+// the source's own thread, so a check right after a trigger may run before it).
+bool WaitForError(const IdentitySource& source, const std::string& text,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 }  // namespace vsecm::identity::testing
 

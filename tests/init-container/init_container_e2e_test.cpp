@@ -92,7 +92,9 @@ TEST_F(InitContainerE2eTest, AnIdentityTheSafeRefusesIsNamed) {
 
 TEST_F(InitContainerE2eTest, TimeoutGivesUpWithExitCode1) {
   DeliveryProcess init;
-  ASSERT_TRUE(StartInit(init, ApiUrl(safe_), {"--timeout", "300"}));
+  // Long enough for several polls: with one, a slow first handshake would make the last reason
+  // "unreachable" rather than "no secret".
+  ASSERT_TRUE(StartInit(init, ApiUrl(safe_), {"--timeout", "3000"}));
   EXPECT_EQ(init.Wait(30), 1) << init.Log();
   EXPECT_EQ(init.Count("gave up after \\d+ ms: the Safe has no secret for this workload yet"), 1u)
       << init.Log();

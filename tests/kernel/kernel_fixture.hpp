@@ -47,6 +47,7 @@ class KernelFixture {
     config.store.settings["directory"] = Setting(store_.path());
     config.store.settings["put_delay_ms"] = Setting(std::to_string(put_delay_ms_),
                                                     kernel::ConfigValue::Kind::kInteger);
+    config.store.settings["put_hold_file"] = Setting(hold_file());
     if (!transform_.empty()) config.transform = kernel::PluginSelection{transform_, {}, {}};
     kernel::SafeKernel::Options options;
     options.env = [](const char*) { return std::optional<std::string>(); };
@@ -68,6 +69,8 @@ class KernelFixture {
   kernel::MemoryAuditSink& audit() { return *audit_; }
   const TempDir& store_dir() const { return store_; }
   std::string RecordingLog() const { return ReadAll(store_ / "recording.log"); }
+  // While this file exists, the store's put waits (a stalled disk the test releases).
+  std::string hold_file() const { return plugins_ / "hold-puts"; }
 
  private:
   std::string crypto_, transform_;

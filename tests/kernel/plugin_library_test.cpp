@@ -95,6 +95,18 @@ TEST(PluginLibraryTest, RefusesMissingFilesSymlinksAndRelativePaths) {
   auto link = LoadPluginLibrary(dir / "recording-store.so", StoreOptions());
   EXPECT_THAT(link.status().message(), HasSubstr("is a symbolic link"));
 
+  // A FIFO named like a plugin: refused at once, by a load and by a directory scan.
+  ASSERT_EQ(::mkfifo((dir / "fifo.so").c_str(), 0600), 0);
+  auto fifo = LoadPluginLibrary(dir / "fifo.so", StoreOptions());
+  EXPECT_THAT(fifo.status().message(), HasSubstr("fifo.so: not a regular file"));
+  auto scanned = ScanPluginDirectory(dir.path(), StoreOptions());
+  ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
+  bool fifo_refused = false;
+  for (const auto& entry : *scanned) {
+    if (entry.path == dir / "fifo.so") fifo_refused = !entry.refusal.ok();
+  }
+  EXPECT_TRUE(fifo_refused);
+
   auto relative = LoadPluginLibrary("recording-store.so", StoreOptions());
   EXPECT_THAT(relative.status().message(), HasSubstr("not an absolute path"));
   EXPECT_FALSE(PluginPath("/usr/lib/vsecm/plugins", "../../tmp/evil").ok());

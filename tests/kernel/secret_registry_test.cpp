@@ -153,9 +153,10 @@ INSTANTIATE_TEST_SUITE_P(EachCryptoPlugin, SecretRegistryTest,
                          ::testing::Values("vsecm-crypto-age", "vsecm-crypto-aes"));
 
 TEST(SecretRegistryConcurrencyTest, ReadersDoNotWaitForAWritersDisk) {
-  KernelFixture f("vsecm-crypto-aes", "", /*put_delay_ms=*/1500);
+  KernelFixture f("vsecm-crypto-aes");
   ASSERT_OK(f.Start());
   ASSERT_TRUE(f.registry().Upsert(kSentinel, Request({"billing"}, "v1")).ok());
+  std::ofstream(f.hold_file()) << "hold";  // the next put stalls until the file is gone
 
   std::atomic<bool> writer_done{false};
   const size_t log_size = f.RecordingLog().size();
@@ -163,7 +164,7 @@ TEST(SecretRegistryConcurrencyTest, ReadersDoNotWaitForAWritersDisk) {
     EXPECT_TRUE(f.registry().Upsert(kSentinel, Request({"billing", "orders"}, "v2")).ok());
     writer_done = true;
   });
-  // Wait until the writer is inside the store's put, which then sleeps like a slow disk.
+  // Wait until the writer is inside the store's put, which then stalls like a hung disk.
   while (f.RecordingLog().size() == log_size) std::this_thread::yield();
   auto read = f.registry().Read(kWorkload, "billing");
   auto listed = f.registry().List(kSentinel);
@@ -171,6 +172,7 @@ TEST(SecretRegistryConcurrencyTest, ReadersDoNotWaitForAWritersDisk) {
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->data.ExposeText(), "v1");  // the old value until the new one is durable
   EXPECT_EQ(listed.size(), 1u);
+  std::filesystem::remove(f.hold_file());
   writer.join();
   EXPECT_EQ(f.registry().Read(kWorkload, "billing")->data.ExposeText(), "v2");
 }

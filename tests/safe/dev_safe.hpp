@@ -157,7 +157,7 @@ class DevSafe {
   }
 
   HttpAnswer Plain(const std::string& url) const {
-    return Curl(fmt::format("curl -sS --max-time 5 -o {} -w '%{{http_code}}' {}",
+    return Curl(fmt::format("curl -sS --max-time 20 -o {} -w '%{{http_code}}' {}",
                             Quote(dir_ / "curl.body"), Quote(url)));
   }
 

@@ -83,8 +83,15 @@ TEST_F(SafeE2eTest, EveryOtherIdentityIsRefused) {
                     Quote(safe_.dir() / "other-ca"), Quote(kBilling), Quote(safe_.dir() / "other-svid")));
   EXPECT_EQ(safe_.Call(safe_.dir() / "other-svid", "GET", "/workload/v1/secrets").status, 0);
 
-  // Each refusal is in the audit journal, which never holds a value.
-  std::string audit = ReadAll(safe_.dir() / "audit.jsonl");
+  // Each refusal is in the audit journal, which never holds a value. A handshake refusal is
+  // written after the alert went out, so the client may have seen it first: wait for it.
+  std::string audit;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    audit = ReadAll(safe_.dir() / "audit.jsonl");
+    if (audit.find("evil.example") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_THAT(audit, HasSubstr("\"refuse\""));
   EXPECT_THAT(audit, HasSubstr("evil.example"));
   EXPECT_THAT(audit, Not(HasSubstr("stolen")));

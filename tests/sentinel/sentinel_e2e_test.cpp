@@ -111,7 +111,8 @@ TEST_F(SentinelE2eTest, EveryErrorIsOneLineWithANonZeroExit) {
     EXPECT_NE(r.err.find(expected), std::string::npos) << r.err << " vs " << expected;
     EXPECT_EQ(r.out, "");
   };
-  const std::string closed = "https://127.0.0.1:" + std::to_string(ClosedPort()) + "/";
+  const ClosedPort port;
+  const std::string closed = "https://127.0.0.1:" + std::to_string(port.port()) + "/";
   one_line(RunSentinel(safe_, {"--safe-url", closed, "--svid-dir", safe_.Sentinel(), "-l"}, "", {},
                        /*connection=*/false),
            "cannot reach the Safe at " + closed, 1);

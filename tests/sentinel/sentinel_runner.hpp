@@ -2,6 +2,7 @@
 #ifndef VSECM_TESTS_SENTINEL_SENTINEL_RUNNER_HPP_
 #define VSECM_TESTS_SENTINEL_SENTINEL_RUNNER_HPP_
 
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <string>
@@ -28,10 +29,15 @@ inline SentinelRun RunSentinel(const DevSafe& safe, const std::vector<std::strin
   cmd += " " + Quote(std::string(VSECM_TEST_BIN_DIR) + "/vsecm-sentinel");
   if (connection) cmd += " --safe-url " + Quote(ApiUrl(safe)) + " --svid-dir " + Quote(safe.Sentinel());
   for (const auto& a : args) cmd += " " + Quote(a);
+  // Files of their own: a test may run two Sentinels at once (an operator beside `init`).
+  static std::atomic<int> runs{0};
+  const std::string tag = std::to_string(++runs);
+  const std::string in_path = safe.dir() / ("sentinel-" + tag + ".in");
+  const std::string err_path = safe.dir() / ("sentinel-" + tag + ".err");
   {
-    std::ofstream(safe.dir() / "sentinel.in", std::ios::binary | std::ios::trunc) << input;
+    std::ofstream(in_path, std::ios::binary | std::ios::trunc) << input;
   }
-  cmd += " < " + Quote(safe.dir() / "sentinel.in") + " 2> " + Quote(safe.dir() / "sentinel.err");
+  cmd += " < " + Quote(in_path) + " 2> " + Quote(err_path);
   SentinelRun run;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (pipe == nullptr) return run;
@@ -39,7 +45,7 @@ inline SentinelRun RunSentinel(const DevSafe& safe, const std::vector<std::strin
   while (size_t n = std::fread(buf, 1, sizeof buf, pipe)) run.out.append(buf, n);
   int status = ::pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = ReadAll(safe.dir() / "sentinel.err");
+  run.err = ReadAll(err_path);
   return run;
 }
 

@@ -59,7 +59,8 @@ Status WriteAll(int fd, std::span<const uint8_t> bytes, std::string_view shown) 
 
 StatusOr<std::vector<uint8_t>> ReadFileAt(int dir_fd, const std::string& name,
                                           const std::string& shown) {
-  UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO in the data directory is refused below instead of blocking recovery.
+  UniqueFd fd(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) {
     if (errno == ELOOP) return DataLoss(shown + " is a symbolic link, not a record file");
     return ErrnoStatus(errno, "open", shown);

@@ -45,6 +45,19 @@ Status OpenError(std::string_view what, const std::string& path, int err) {
   return err == ENOENT ? NotFound(m) : FailedPrecondition(m);
 }
 
+// Files are opened with O_NONBLOCK so that a FIFO (or a device) cannot block start-up waiting
+// for a writer; this then refuses anything that is not a plain file.
+Status RequireRegularFile(int fd, std::string_view what, const std::string& path) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return FailedPrecondition(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return FailedPrecondition(fmt::format("{} {}: not a regular file", what, path));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string Trim(std::string text) {
@@ -55,8 +68,9 @@ std::string Trim(std::string text) {
 }
 
 StatusOr<std::string> ReadTextFile(const std::string& path, std::string_view what) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return OpenError(what, path, errno);
+  VSECM_RETURN_IF_ERROR(RequireRegularFile(fd.get(), what, path));
   std::string out;
   char buf[8192];
   for (;;) {
@@ -74,11 +88,12 @@ StatusOr<std::string> ReadTextFile(const std::string& path, std::string_view wha
 }
 
 StatusOr<kernel::SecretBytes> ReadSecretFile(const std::string& path, std::string_view what) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return OpenError(what, path, errno);
+  VSECM_RETURN_IF_ERROR(RequireRegularFile(fd.get(), what, path));
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return FailedPrecondition(fmt::format("{} {}: not a regular file", what, path));
+  if (::fstat(fd.get(), &st) != 0) {
+    return FailedPrecondition(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
   }
   const auto size = static_cast<size_t>(st.st_size);
   if (size > kMaxConfigFileBytes) {

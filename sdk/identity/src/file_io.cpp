@@ -53,7 +53,8 @@ Status ReadInto(int fd, std::span<uint8_t> out, const std::string& path) {
 }
 
 StatusOr<size_t> OpenForRead(const std::string& path, int* fd_out) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO must be refused below, not block the caller waiting for a writer.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return ErrnoStatus(path, errno);
   *fd_out = fd;
   struct stat st {};

@@ -148,6 +148,22 @@ TEST_F(StoreFsTest, EveryCopyUnreadableIsDataLossNamingEachFileAndStaysListed) {
   EXPECT_EQ(*names, std::vector<std::string>{"db"});
 }
 
+TEST_F(StoreFsTest, AFifoInPlaceOfARecordIsDataLossNotAHang) {
+  {
+    auto store = Open("0");
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->Put("db", "value").ok());
+  }
+  ASSERT_EQ(::unlink(Current("db").c_str()), 0);
+  ASSERT_EQ(::mkfifo(Current("db").c_str(), 0600), 0);
+  auto store = Open("0");
+  ASSERT_TRUE(store);
+  auto got = store->Get("db");
+  EXPECT_EQ(got.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(got.status().message().find("not a regular file"), std::string::npos)
+      << got.status().message();
+}
+
 TEST_F(StoreFsTest, MissingCurrentFileFallsBackToTheNewestBackup) {
   auto store = Open();
   ASSERT_TRUE(store);

@@ -1,5 +1,6 @@
 // In-cluster and kubeconfig configuration.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "k8s_test_util.hpp"
 #include "vsecm/k8s/cluster_config.hpp"
@@ -201,6 +202,18 @@ TEST_F(KubeconfigTest, RefusesWhatThisClientWillNotDo) {
   EXPECT_EQ(broken.status().code(), StatusCode::kInvalidArgument);
   auto absent = LoadKubeconfig(dir_ / "absent");
   EXPECT_EQ(absent.status().code(), StatusCode::kNotFound);
+  // FIFOs (a kubeconfig, or a file it names) are refused, not waited on for a writer.
+  ASSERT_EQ(::mkfifo((dir_ / "fifo").c_str(), 0600), 0);
+  auto fifo_config = LoadKubeconfig(dir_ / "fifo");
+  EXPECT_NE(fifo_config.status().message().find("not a regular file"), std::string::npos)
+      << fifo_config.status().message();
+  auto fifo_ca = LoadKubeconfig(Write("    token: x\n", "    certificate-authority: fifo\n"));
+  EXPECT_NE(fifo_ca.status().message().find("not a regular file"), std::string::npos)
+      << fifo_ca.status().message();
+  auto fifo_key = LoadKubeconfig(
+      Write("    client-certificate-data: Q0VSVA==\n    client-key: fifo\n"));
+  EXPECT_NE(fifo_key.status().message().find("not a regular file"), std::string::npos)
+      << fifo_key.status().message();
 }
 
 TEST_F(KubeconfigTest, LoadClusterConfigOrder) {

@@ -65,7 +65,7 @@ struct FakeClient {
     auto config = k8s::LoadKubeconfig(dir / "kubeconfig");
     EXPECT_TRUE(config.ok()) << config.status().ToString();
     k8s::KubeClient::Options options;
-    options.request_timeout = std::chrono::milliseconds(5000);
+    options.request_timeout = std::chrono::milliseconds(30000);  // only a real hang should hit it
     options.token_recheck = std::chrono::seconds(3600);  // only a 401 re-reads in tests
     options.retry.max_attempts = max_attempts;
     options.retry.initial_backoff = std::chrono::milliseconds(100);
