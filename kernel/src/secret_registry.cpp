@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <functional>
+#include <thread>
 
 #include <fmt/format.h>
+
+#include "parallel_for.hpp"
 
 namespace vsecm::kernel {
 namespace {
@@ -33,6 +36,13 @@ Status ValidateRequest(const UpsertRequest& r, bool have_transform) {
     return InvalidArgument("expires is not after notBefore");
   }
   return Status::Ok();
+}
+
+// One thread per core (at most 8: beyond that the store's disk is the limit), and none extra
+// for a small store, where starting threads would cost more than it saves.
+size_t RecoveryThreads(size_t records) {
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp<size_t>(records / 64, 1, std::min<size_t>(cores, 8));
 }
 
 }  // namespace
@@ -273,30 +283,49 @@ RecoveryReport SecretRegistry::Recover() {
     Audit(kernel, AuditAction::kRecover, "*", names.status());
     return report;
   }
-  for (const std::string& name : *names) {
-    auto load = [&]() -> StatusOr<std::shared_ptr<Entry>> {
-      VSECM_RETURN_IF_ERROR(ValidateSecretName(name));
-      VSECM_ASSIGN_OR_RETURN(Bytes ciphertext, store_.Get(name));
-      VSECM_ASSIGN_OR_RETURN(SecretBytes plain, crypto_.Decrypt(ciphertext));
-      VSECM_ASSIGN_OR_RETURN(SecretRecord record, DecodeRecord(plain.Expose()));
-      if (record.name != name) {
-        return DataLoss(fmt::format("the record stored as \"{}\" names \"{}\"", name, record.name));
-      }
-      if (record.values.empty()) return DataLoss("the record holds no value");
-      auto entry = std::make_shared<Entry>();
-      VSECM_ASSIGN_OR_RETURN(entry->rendered, Render(record));
-      entry->record = std::move(record);
-      return entry;
-    };
-    auto entry = load();
-    if (!entry.ok()) {
-      report.failed.emplace_back(name, entry.status());
-      Audit(kernel, AuditAction::kRecover, name, entry.status());
-      continue;
+  auto load = [&](const std::string& name) -> StatusOr<EntryPtr> {
+    VSECM_RETURN_IF_ERROR(ValidateSecretName(name));
+    VSECM_ASSIGN_OR_RETURN(Bytes ciphertext, store_.Get(name));
+    VSECM_ASSIGN_OR_RETURN(SecretBytes plain, crypto_.Decrypt(ciphertext));
+    VSECM_ASSIGN_OR_RETURN(SecretRecord record, DecodeRecord(plain.Expose()));
+    if (record.name != name) {
+      return DataLoss(fmt::format("the record stored as \"{}\" names \"{}\"", name, record.name));
     }
+    if (record.values.empty()) return DataLoss("the record holds no value");
+    auto entry = std::make_shared<Entry>();
+    VSECM_ASSIGN_OR_RETURN(entry->rendered, Render(record));
+    entry->record = std::move(record);
+    return EntryPtr(std::move(entry));
+  };
+  // Each record is read, decrypted (a key agreement for age) and decoded independently: on
+  // several cores at once, since start-up with many secrets is bound by exactly that work.
+  std::vector<EntryPtr> loaded(names->size());
+  std::vector<Status> errors(names->size());
+  internal::ParallelFor(names->size(), RecoveryThreads(names->size()), [&](size_t i) {
+    try {
+      StatusOr<EntryPtr> entry = load((*names)[i]);
+      if (entry.ok()) {
+        loaded[i] = std::move(entry).value();
+      } else {
+        errors[i] = entry.status();
+      }
+    } catch (const std::exception& e) {  // bad_alloc from a huge record: that record fails
+      errors[i] = ResourceExhausted(fmt::format("cannot load the record: {}", e.what()));
+    }
+  });
+  {
     std::unique_lock lock(map_mutex_);
-    entries_[name] = std::move(entry).value();
-    ++report.loaded;
+    entries_.reserve(entries_.size() + names->size());
+    for (size_t i = 0; i < names->size(); ++i) {
+      if (loaded[i] == nullptr) continue;
+      entries_[(*names)[i]] = std::move(loaded[i]);
+      ++report.loaded;
+    }
+  }
+  for (size_t i = 0; i < names->size(); ++i) {  // in the store's order, after the lock
+    if (errors[i].ok()) continue;
+    report.failed.emplace_back((*names)[i], errors[i]);
+    Audit(kernel, AuditAction::kRecover, (*names)[i], errors[i]);
   }
   Audit(kernel, AuditAction::kRecover, "*",
         report.failed.empty() ? Status::Ok()

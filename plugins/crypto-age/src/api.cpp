@@ -37,6 +37,8 @@ Status Guarded(Fn&& fn) {
   }
 }
 
+using FileKeySpan = std::span<uint8_t, kFileKeySize>;
+
 // A 16-byte file key that is wiped when it goes out of scope.
 class FileKey {
  public:
@@ -92,21 +94,33 @@ Status EncryptBinary(std::span<const Recipient> recipients, ByteView plaintext, 
   return EncryptPayload(file_key.get(), plaintext, out);
 }
 
-// Finds the file key among the stanzas. NOT_FOUND when nothing matched.
-Status UnwrapFileKey(const DecryptKeys& keys, const std::vector<Stanza>& stanzas,
-                     std::span<uint8_t, kFileKeySize> file_key) {
+// Tries `identity` on every X25519 stanza: OK with the file key, NOT_FOUND when none is for it.
+Status UnwrapWithIdentity(const X25519Key& identity, const std::vector<Stanza>& stanzas,
+                          FileKeySpan file_key) {
+  for (const Stanza& s : stanzas) {
+    Status st = UnwrapX25519(identity, s, file_key);
+    if (st.code() != StatusCode::kNotFound) return st;
+  }
+  return NotFound("no identity matched any of the age file's recipients");
+}
+
+Status RefuseMixedScrypt(const std::vector<Stanza>& stanzas) {
   for (const Stanza& s : stanzas) {
     if (s.type == "scrypt" && stanzas.size() != 1) {
       return InvalidArgument("an scrypt stanza must be the only stanza of an age header");
     }
   }
+  return Status::Ok();
+}
+
+// Finds the file key among the stanzas. NOT_FOUND when nothing matched.
+Status UnwrapFileKey(const DecryptKeys& keys, const std::vector<Stanza>& stanzas,
+                     FileKeySpan file_key) {
+  VSECM_RETURN_IF_ERROR(RefuseMixedScrypt(stanzas));
   for (SecretView secret : keys.identities) {
     VSECM_ASSIGN_OR_RETURN(X25519Key identity, X25519Key::FromSecret(secret));
-    for (const Stanza& s : stanzas) {
-      Status st = UnwrapX25519(identity, s, file_key);
-      if (st.ok()) return st;
-      if (st.code() != StatusCode::kNotFound) return st;
-    }
+    Status st = UnwrapWithIdentity(identity, stanzas, file_key);
+    if (st.code() != StatusCode::kNotFound) return st;
   }
   if (keys.has_passphrase) {
     for (const Stanza& s : stanzas) {
@@ -119,16 +133,29 @@ Status UnwrapFileKey(const DecryptKeys& keys, const std::vector<Stanza>& stanzas
   return NotFound("no identity matched any of the age file's recipients");
 }
 
-Status DecryptBinary(const DecryptKeys& keys, ByteView file, Sink& out) {
+// Parses the header, finds the file key with `unwrap`, then checks the MAC and the payload.
+template <class Unwrap>
+Status DecryptBinary(ByteView file, Sink& out, Unwrap&& unwrap) {
   VSECM_ASSIGN_OR_RETURN(Header header, ParseHeader(file));
   FileKey file_key;
-  VSECM_RETURN_IF_ERROR(UnwrapFileKey(keys, header.stanzas, file_key.get()));
+  VSECM_RETURN_IF_ERROR(unwrap(header.stanzas, FileKeySpan(file_key.get())));
   std::array<uint8_t, 32> mac;
   VSECM_RETURN_IF_ERROR(ComputeHeaderMac(file_key.get(), file.first(header.mac_input_size), mac));
   if (CRYPTO_memcmp(mac.data(), header.mac.data(), mac.size()) != 0) {
     return IntegrityFailure("the age header mac does not match");
   }
   return DecryptPayload(file_key.get(), file.subspan(header.size), out);
+}
+
+// Binary or armored input, with exceptions from the sink turned into a Status.
+template <class Unwrap>
+Status DecryptAnyArmor(ByteView ciphertext, Sink& out, Unwrap&& unwrap) {
+  return Guarded([&] {
+    if (!LooksArmored(ciphertext)) return DecryptBinary(ciphertext, out, unwrap);
+    std::vector<uint8_t> binary;
+    VSECM_RETURN_IF_ERROR(ArmorDecode(ciphertext, binary));
+    return DecryptBinary(binary, out, unwrap);
+  });
 }
 
 }  // namespace
@@ -189,12 +216,28 @@ Status Decrypt(const DecryptKeys& keys, ByteView ciphertext, Sink& out) {
   if (keys.has_passphrase && keys.passphrase.empty()) {
     return InvalidArgument("an age passphrase cannot be empty");
   }
-  return Guarded([&] {
-    if (!LooksArmored(ciphertext)) return DecryptBinary(keys, ciphertext, out);
-    std::vector<uint8_t> binary;
-    VSECM_RETURN_IF_ERROR(ArmorDecode(ciphertext, binary));
-    return DecryptBinary(keys, binary, out);
+  return DecryptAnyArmor(ciphertext, out, [&](const std::vector<Stanza>& stanzas, FileKeySpan key) {
+    return UnwrapFileKey(keys, stanzas, key);
   });
+}
+
+Status Decrypt(const PreparedIdentity& identity, ByteView ciphertext, Sink& out) {
+  if (identity.key_ == nullptr) return InvalidArgument("age decryption needs an identity");
+  return DecryptAnyArmor(ciphertext, out, [&](const std::vector<Stanza>& stanzas, FileKeySpan key) {
+    VSECM_RETURN_IF_ERROR(RefuseMixedScrypt(stanzas));
+    return UnwrapWithIdentity(*identity.key_, stanzas, key);
+  });
+}
+
+StatusOr<PreparedIdentity> PreparedIdentity::FromSecret(SecretView secret) {
+  VSECM_ASSIGN_OR_RETURN(X25519Key key, X25519Key::FromSecret(secret));
+  PreparedIdentity prepared;
+  try {
+    prepared.key_ = std::make_shared<const X25519Key>(std::move(key));
+  } catch (const std::bad_alloc&) {
+    return ResourceExhausted("out of memory");
+  }
+  return prepared;
 }
 
 Status Decrypt(SecretView identity, ByteView ciphertext, Sink& out) {

@@ -69,9 +69,11 @@ class AgeCryptoPlugin final : public vsecm::sdk::CryptoPlugin {
     if (CRYPTO_memcmp(own_bytes.data(), recipient.data(), recipient.size()) != 0) {
       return InvalidArgument("the age public key does not belong to the age secret key");
     }
+    VSECM_ASSIGN_OR_RETURN(PreparedIdentity identity, PreparedIdentity::FromSecret(secret_span));
     std::unique_lock lock(mu_);
     secret_ = std::move(secret);
     recipient_ = recipient;
+    identity_ = std::move(identity);
     return Status::Ok();
   }
 
@@ -85,18 +87,21 @@ class AgeCryptoPlugin final : public vsecm::sdk::CryptoPlugin {
   Status Decrypt(ByteView ciphertext, vsecm::sdk::Sink& out) override {
     std::shared_lock lock(mu_);
     VSECM_RETURN_IF_ERROR(RequireKeys());
-    return vsecm::age::Decrypt(SecretView(secret_.data(), 32), ciphertext, out);
+    return vsecm::age::Decrypt(*identity_, ciphertext, out);
   }
 
  private:
   Status RequireKeys() const {
-    if (secret_.empty()) return FailedPrecondition("no age key has been set");
+    if (secret_.empty() || !identity_) return FailedPrecondition("no age key has been set");
     return Status::Ok();
   }
 
   std::shared_mutex mu_;
   vsecm::sdk::SecureBlock secret_;  // guarded by mu_
   Recipient recipient_{};           // guarded by mu_
+  // The secret loaded once (its public key computed): decrypting every record at start-up
+  // would otherwise pay a second scalar multiplication per record. Guarded by mu_.
+  std::optional<PreparedIdentity> identity_;
 };
 
 }  // namespace vsecm::age

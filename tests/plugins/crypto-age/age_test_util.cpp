@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,7 +87,20 @@ Output EncryptTo(std::span<const Recipient> recipients, std::span<const uint8_t>
 }
 
 Output DecryptWith(SecretView identity, std::span<const uint8_t> file) {
-  return Capture([&](vsecm::sdk::Sink& s) { return Decrypt(identity, file, s); });
+  Output out = Capture([&](vsecm::sdk::Sink& s) { return Decrypt(identity, file, s); });
+  // Every decryption a test makes is made a second time with the identity prepared once (what
+  // the plugin does): both paths must agree on the outcome, the code and every byte.
+  StatusOr<PreparedIdentity> prepared = PreparedIdentity::FromSecret(identity);
+  EXPECT_TRUE(prepared.ok()) << prepared.status().ToString();
+  if (prepared.ok()) {
+    Output again = Capture([&](vsecm::sdk::Sink& s) { return Decrypt(*prepared, file, s); });
+    EXPECT_EQ(again.status.code(), out.status.code()) << again.status.ToString() << " vs "
+                                                      << out.status.ToString();
+    EXPECT_EQ(again.status.message(), out.status.message());
+    EXPECT_EQ(again.sink_bytes, out.sink_bytes);
+    EXPECT_EQ(again.data, out.data);
+  }
+  return out;
 }
 
 Output DecryptWithKeys(const DecryptKeys& keys, std::span<const uint8_t> file) {

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,9 @@
 #include "vsecm/sdk/status.hpp"
 
 namespace vsecm::age {
+namespace internal {
+class X25519Key;
+}  // namespace internal
 
 using ByteView = vsecm::sdk::ByteView;
 using Sink = vsecm::sdk::Sink;
@@ -56,6 +60,19 @@ StatusOr<Recipient> DecodeRecipient(std::string_view text);
 // `out`, ASCII-armored when `armor` is kArmored.
 Status Encrypt(std::span<const Recipient> recipients, ByteView plaintext, Armor armor, Sink& out);
 
+// An X25519 identity loaded once for many decryptions: loading a secret computes its public
+// key (a scalar multiplication as costly as the key agreement itself), which a caller that
+// decrypts many files with one identity should not pay per file. Immutable once made; one
+// object may be used by several threads at once. Copies share the loaded key.
+class PreparedIdentity {
+ public:
+  static StatusOr<PreparedIdentity> FromSecret(SecretView secret);
+
+ private:
+  friend Status Decrypt(const PreparedIdentity& identity, ByteView ciphertext, Sink& out);
+  std::shared_ptr<const internal::X25519Key> key_;
+};
+
 // What Decrypt may use to open a file: any number of X25519 secrets and/or a passphrase.
 struct DecryptKeys {
   std::span<const SecretView> identities;
@@ -75,6 +92,9 @@ Status Decrypt(const DecryptKeys& keys, ByteView ciphertext, Sink& out);
 
 // Convenience: decrypt with a single X25519 secret.
 Status Decrypt(SecretView identity, ByteView ciphertext, Sink& out);
+
+// Decrypts with one prepared identity (the same result as with its secret, without reloading it).
+Status Decrypt(const PreparedIdentity& identity, ByteView ciphertext, Sink& out);
 
 // True when `data` starts like an age file: the binary header line "age-encryption.org/v1\n"
 // or the armor line "-----BEGIN AGE ENCRYPTED FILE-----" (after optional leading whitespace).
