@@ -1,7 +1,7 @@
-// libFuzzer target for the age parsers: the whole decryption path with a fixed identity (and a
-// cheap passphrase, so scrypt stanzas are exercised too), the armor decoder, the header parser
-// and the Bech32 decoders. Any crash, leak, out-of-bounds access or undefined behaviour is a bug;
-// errors are expected and ignored.
+// libFuzzer target for the age parsers: the whole decryption path with a fixed identity, given
+// both as a secret and prepared once (the plugin's path), and a cheap passphrase so scrypt
+// stanzas are exercised too; the armor decoder, the header parser and the Bech32 decoders. Any
+// crash, leak, out-of-bounds access or undefined behaviour is a bug; errors are expected.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   VectorSink out;
   vsecm::sdk::Sink sink(out.sink());
   (void)vsecm::age::Decrypt(keys, input, sink);
+  // The path the plugin takes: the same identity, loaded once.
+  static const vsecm::age::PreparedIdentity kPrepared =
+      vsecm::age::PreparedIdentity::FromSecret(id).value();
+  VectorSink prepared_out;
+  vsecm::sdk::Sink prepared_sink(prepared_out.sink());
+  (void)vsecm::age::Decrypt(kPrepared, input, prepared_sink);
 
   std::vector<uint8_t> binary;
   (void)vsecm::age::internal::ArmorDecode(input, binary);
