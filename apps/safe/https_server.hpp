@@ -55,7 +55,25 @@ struct TlsBinding {
 // Called for every connection refused after the TCP accept (handshake failure, bad SVID).
 using RefusalObserver = std::function<void(const std::string& remote, const std::string& why)>;
 
-// Handles one request from a verified peer. Runs on a worker thread.
+using RequestHeader = boost::beast::http::request_header<>;
+
+// What a request's headers decide, before any of its body is read (so a refused or bodiless
+// request never makes the Safe buffer a body).
+struct Admission {
+  // Set: the request is answered with this, and its body is never read; when one was announced
+  // the connection is closed after the answer.
+  std::optional<Response> answer;
+  // The most body bytes the request may carry; 0: none (a body is refused with 400).
+  size_t body_limit = 0;
+  // Writes wait for the store's fsync and the Kubernetes API: they run on workers of their own,
+  // so a workload's read is never queued behind them.
+  bool write = false;
+};
+
+// Decides on a request from its headers and the verified peer. Runs on an I/O thread: no I/O.
+using RequestAdmitter = std::function<Admission(const RequestHeader& header, const std::string& peer_id)>;
+
+// Handles one admitted request from a verified peer. Runs on a worker thread.
 using RequestHandler = std::function<Response(Request& request, const std::string& peer_id)>;
 
 struct HttpsServerOptions {

@@ -44,16 +44,66 @@ kernel::Timestamp Now() {
   return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
+// True when the query has exactly `parameter` ("reveal=true") as one of its &-separated
+// parameters; "xreveal=true" or "reveal=true2" are not it.
+bool HasQueryParameter(std::string_view query, std::string_view parameter) {
+  while (!query.empty()) {
+    const size_t end = query.find('&');
+    if (query.substr(0, end) == parameter) return true;
+    if (end == std::string_view::npos) break;
+    query.remove_prefix(end + 1);
+  }
+  return false;
+}
+
 }  // namespace
+
+Admission SafeApi::Admit(const RequestHeader& header, const std::string& peer) {
+  const auto start = std::chrono::steady_clock::now();
+  kernel::Caller caller{peer, kernel::NewCorrelationId()};
+  Decision d = Decide(header, caller);
+  Admission admission;
+  if (!d.endpoint) {
+    admission.answer = Finish(std::move(d.answer), header, caller, d.route, start);
+    return admission;
+  }
+  const bool write = *d.endpoint == Endpoint::kUpsert || *d.endpoint == Endpoint::kDelete ||
+                     *d.endpoint == Endpoint::kKeys;
+  admission.write = write;
+  // Only writes carry a body; the server caps it at its own limit.
+  admission.body_limit = write ? std::numeric_limits<size_t>::max() : 0;
+  return admission;
+}
 
 Response SafeApi::Handle(Request& request, const std::string& peer) {
   const auto start = std::chrono::steady_clock::now();
   kernel::Caller caller{peer, kernel::NewCorrelationId()};
-  std::string route = "other";
-  Response response = Route(request, caller, route);
+  Decision d = Decide(request.base(), caller);
+  Response response;
+  if (!d.endpoint) {
+    response = std::move(d.answer);
+  } else {
+    switch (*d.endpoint) {
+      case Endpoint::kKeystone:
+        response = KeystoneResponse(kernel_.registry().Read(caller, kKeystoneSecret).ok());
+        break;
+      case Endpoint::kList: response = List(caller, false); break;
+      case Endpoint::kReveal: response = List(caller, true); break;
+      case Endpoint::kUpsert: response = Upsert(request, caller); break;
+      case Endpoint::kDelete: response = Delete(request, caller); break;
+      case Endpoint::kKeys: response = Keys(request, caller); break;
+      case Endpoint::kFetch: response = Fetch(caller, d.peer); break;
+    }
+  }
+  return Finish(std::move(response), request.base(), caller, d.route, start);
+}
+
+Response SafeApi::Finish(Response response, const RequestHeader& header,
+                         const kernel::Caller& caller, const std::string& route,
+                         std::chrono::steady_clock::time_point start) {
   response.set("X-Correlation-Id", caller.correlation_id);
-  metrics_.ObserveRequest(std::string(StdView(request.method_string())), route, response.result_int(),
-                          std::chrono::steady_clock::now() - start);
+  metrics_.ObserveRequest(std::string(StdView(header.method_string())), route,
+                          response.result_int(), std::chrono::steady_clock::now() - start);
   return response;
 }
 
@@ -71,41 +121,61 @@ Response SafeApi::Refuse(const kernel::Caller& caller, std::string_view target,
   return ErrorResponse(http::status::bad_request, why);
 }
 
-Response SafeApi::Route(Request& request, const kernel::Caller& caller, std::string& route) {
-  std::string_view target = StdView(request.target());
+SafeApi::Decision SafeApi::Decide(const RequestHeader& header, const kernel::Caller& caller) {
+  Decision d;
+  d.route = "other";
+  std::string_view target = StdView(header.target());
   std::string_view path = target.substr(0, target.find('?'));
   std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
-  const auto method = request.method();
+  const auto method = header.method();
   const bool sentinel_path = path == kKeystone || path == kSentinelSecrets || path == kSentinelKeys;
   if (!sentinel_path && path != kWorkloadSecrets) {
-    return ErrorResponse(http::status::not_found, fmt::format("no such path: {}", path.substr(0, 128)));
+    d.answer = ErrorResponse(http::status::not_found,
+                             fmt::format("no such path: {}", path.substr(0, 128)));
+    return d;
   }
-  route = std::string(path);
+  d.route = std::string(path);
 
-  if (sentinel_path && !roles_.is_sentinel(caller.actor)) {
-    return Refuse(caller, path, fmt::format("{} is not VSecM Sentinel; only Sentinel may use {}",
-                                            caller.actor, path));
+  // One classification decides the role: Sentinel and the Safe are never workloads.
+  d.peer = roles_.classify(caller.actor);
+  if (sentinel_path && d.peer.role != PeerRole::kSentinel) {
+    d.answer = Refuse(caller, path, fmt::format("{} is not VSecM Sentinel; only Sentinel may use {}",
+                                                caller.actor, path));
+    return d;
   }
-  if (!sentinel_path && !roles_.workload_name(caller.actor)) {
-    return Refuse(caller, path, fmt::format("{} is not a workload SPIFFE ID", caller.actor));
+  if (!sentinel_path && d.peer.role != PeerRole::kWorkload) {
+    d.answer = Refuse(caller, path,
+                      d.peer.role == PeerRole::kNone
+                          ? fmt::format("{} is not a workload SPIFFE ID", caller.actor)
+                          : fmt::format("{} is VSecM's own identity, not a workload: it is "
+                                        "served no workload secret",
+                                        caller.actor));
+    return d;
   }
   const bool keys = path == kSentinelKeys && method == http::verb::post;
   if (!lifecycle_.ready() && !keys) {
-    return ErrorResponse(http::status::service_unavailable,
-                         fmt::format("the safe is not ready: {}", lifecycle_.Describe()));
+    d.answer = ErrorResponse(http::status::service_unavailable,
+                             fmt::format("the safe is not ready: {}", lifecycle_.Describe()));
+    return d;
   }
   if (path == kKeystone && method == http::verb::get) {
-    return KeystoneResponse(kernel_.registry().Read(caller, kKeystoneSecret).ok());
+    d.endpoint = Endpoint::kKeystone;
+  } else if (path == kSentinelSecrets && method == http::verb::get) {
+    d.endpoint = HasQueryParameter(query, "reveal=true") ? Endpoint::kReveal : Endpoint::kList;
+  } else if (path == kSentinelSecrets && method == http::verb::post) {
+    d.endpoint = Endpoint::kUpsert;
+  } else if (path == kSentinelSecrets && method == http::verb::delete_) {
+    d.endpoint = Endpoint::kDelete;
+  } else if (keys) {
+    d.endpoint = Endpoint::kKeys;
+  } else if (path == kWorkloadSecrets && method == http::verb::get) {
+    d.endpoint = Endpoint::kFetch;
+  } else {
+    d.answer = ErrorResponse(
+        http::status::method_not_allowed,
+        fmt::format("{} is not allowed on {}", StdView(header.method_string()).substr(0, 32), path));
   }
-  if (path == kSentinelSecrets) {
-    if (method == http::verb::get) return List(caller, query.find("reveal=true") != std::string_view::npos);
-    if (method == http::verb::post) return Upsert(request, caller);
-    if (method == http::verb::delete_) return Delete(request, caller);
-  }
-  if (keys) return Keys(request, caller);
-  if (path == kWorkloadSecrets && method == http::verb::get) return Fetch(caller);
-  return ErrorResponse(http::status::method_not_allowed,
-                       fmt::format("{} is not allowed on {}", StdView(request.method_string()), path));
+  return d;
 }
 
 Response SafeApi::Upsert(Request& request, const kernel::Caller& caller) {
@@ -121,8 +191,22 @@ Response SafeApi::Upsert(Request& request, const kernel::Caller& caller) {
     return TextResponse(http::status::ok, Base64(*ciphertext));
   }
 
+  for (const std::string& name : body->workloads) {
+    if (std::find(roles_.reserved_names.begin(), roles_.reserved_names.end(), name) !=
+        roles_.reserved_names.end()) {
+      return Refuse(caller, kSentinelSecrets,
+                    fmt::format("\"{}\" is the name of a VSecM identity; it cannot be a "
+                                "workload secret",
+                                name));
+    }
+  }
   kernel::UpsertRequest upsert;
   upsert.workloads = std::move(body->workloads);
+  // VSecM's clients send ["default"] when the operator named no namespace (Sentinel's -n
+  // default), so only other lists bind the secret to the workloads of those namespaces.
+  upsert.bind_namespaces =
+      !body->namespaces.empty() &&
+      !(body->namespaces.size() == 1 && body->namespaces.front() == "default");
   upsert.namespaces = body->namespaces.empty() ? std::vector<std::string>{"default"}
                                                : std::move(body->namespaces);
   upsert.template_text = std::move(body->template_text);
@@ -227,9 +311,8 @@ Response SafeApi::Keys(Request& request, const kernel::Caller& caller) {
   return TextResponse(http::status::ok, "OK");
 }
 
-Response SafeApi::Fetch(const kernel::Caller& caller) {
-  std::optional<std::string> name = roles_.workload_name(caller.actor);
-  auto secret = kernel_.registry().Read(caller, *name);
+Response SafeApi::Fetch(const kernel::Caller& caller, const PeerIdentity& peer) {
+  auto secret = kernel_.registry().Read(caller, peer.workload_name, peer.workload_namespace);
   if (!secret.ok()) return ErrorResponse(StatusFor(secret.status()), secret.status().message());
   return WorkloadSecretResponse(*secret);
 }

@@ -30,16 +30,29 @@ class IdentityLibraryBinding final : public ServerIdentity {
   }
 
   Roles GetRoles() override {
-    return Roles{
-        [roles = roles_](const std::string& id) {
-          auto parsed = identity::SpiffeId::Parse(id);
-          return parsed.ok() && roles.IsSentinel(*parsed);
-        },
-        [roles = roles_](const std::string& id) -> std::optional<std::string> {
-          auto parsed = identity::SpiffeId::Parse(id);
-          if (!parsed.ok()) return std::nullopt;
-          return roles.WorkloadName(*parsed);
-        }};
+    Roles out;
+    out.classify = [roles = roles_](const std::string& text) {
+      PeerIdentity peer;
+      auto id = identity::SpiffeId::Parse(text);
+      if (!id.ok()) return peer;
+      switch (roles.Classify(*id)) {
+        case identity::Role::kSentinel: peer.role = PeerRole::kSentinel; break;
+        case identity::Role::kSafe: peer.role = PeerRole::kSafe; break;
+        case identity::Role::kWorkload:
+          if (auto name = roles.WorkloadName(*id)) {
+            peer.role = PeerRole::kWorkload;
+            peer.workload_name = std::move(*name);
+            peer.workload_namespace = roles.WorkloadNamespace(*id).value_or("");
+          }
+          break;
+        case identity::Role::kNone: break;
+      }
+      return peer;
+    };
+    // VSecM's own identities' names in its default patterns (Scout's included): a workload
+    // that happens to carry one of these names must not be handed a secret registered for it.
+    out.reserved_names = {"vsecm-safe", "vsecm-sentinel", "vsecm-scout"};
+    return out;
   }
 
   std::string OwnSpiffeId() override {

@@ -25,6 +25,7 @@ const char* ToString(AuditAction action) {
     case AuditAction::kRead: return "read";
     case AuditAction::kList: return "list";
     case AuditAction::kEncrypt: return "encrypt";
+    case AuditAction::kDecrypt: return "decrypt";
     case AuditAction::kRecover: return "recover";
     case AuditAction::kRootKey: return "root-key";
     case AuditAction::kRefuse: return "refuse";

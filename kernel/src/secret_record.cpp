@@ -43,6 +43,7 @@ void Write(SecureJsonWriter& w, const SecretRecord& r, bool base64) {
   w.String(r.format);
   w.Raw(",\"correlationId\":");
   w.String(r.correlation_id);
+  if (r.namespaces_bound) w.Raw(",\"namespacesBound\":true");
   w.Raw("},\"created\":");
   w.String(FormatRfc3339(r.created));
   w.Raw(",\"updated\":");
@@ -104,6 +105,10 @@ Status ReadMeta(SecureJsonReader& r, SecretRecord* rec) {
     }
     if (key == "correlationId") {
       VSECM_ASSIGN_OR_RETURN(rec->correlation_id, r.ReadText("meta.correlationId"));
+      return Status::Ok();
+    }
+    if (key == "namespacesBound") {
+      VSECM_ASSIGN_OR_RETURN(rec->namespaces_bound, r.ReadBool("meta.namespacesBound"));
       return Status::Ok();
     }
     return InvalidArgument(fmt::format("meta: unknown field {}", DescribeUnknownKey(key)));

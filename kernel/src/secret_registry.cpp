@@ -122,6 +122,7 @@ Status SecretRegistry::Upsert(const Caller& caller, const UpsertRequest& request
     }
     for (const SecretBytes& v : request.values) r.values.push_back(v.Clone());
     r.namespaces = request.namespaces;
+    r.namespaces_bound = request.bind_namespaces;
     r.template_text = request.template_text;
     r.format = request.format;
     r.correlation_id = caller.correlation_id;
@@ -132,7 +133,13 @@ Status SecretRegistry::Upsert(const Caller& caller, const UpsertRequest& request
 
     auto rendered = Render(r);
     if (!rendered.ok()) {
-      Status s = rendered.status().WithContext(fmt::format("rendering \"{}\"", name));
+      // A transform limit (output size, depth, memory) is hit by what this request asks for:
+      // the request is refused, the Safe did not fail.
+      Status why = rendered.status().code() == StatusCode::kResourceExhausted
+                       ? InvalidArgument("a transform limit was reached: " +
+                                         rendered.status().message())
+                       : rendered.status();
+      Status s = why.WithContext(fmt::format("rendering \"{}\"", name));
       Audit(caller, AuditAction::kRefuse, name, s);
       return s;
     }
@@ -200,13 +207,20 @@ Status SecretRegistry::Delete(const Caller& caller, const std::vector<std::strin
   return Status::Ok();
 }
 
-StatusOr<SecretView> SecretRegistry::Read(const Caller& caller, std::string_view name) const {
+StatusOr<SecretView> SecretRegistry::Read(const Caller& caller, std::string_view name,
+                                          std::optional<std::string_view> workload_namespace) const {
   auto found = Find(name);
   Status s = found.status();
   if (found.ok()) {
     const SecretRecord& r = (*found)->record;
     Timestamp now = Now();
-    if (r.not_before && now < *r.not_before) {
+    if (r.namespaces_bound && workload_namespace &&
+        std::find(r.namespaces.begin(), r.namespaces.end(), *workload_namespace) ==
+            r.namespaces.end()) {
+      // Answered as an absent secret is: a workload learns nothing of other namespaces.
+      s = NotFound(fmt::format("no secret for \"{}\" in namespace \"{}\"", name,
+                               workload_namespace->substr(0, 253)));
+    } else if (r.not_before && now < *r.not_before) {
       s = NotFound(fmt::format("the secret for \"{}\" is not valid before {}", name,
                                FormatRfc3339(*r.not_before)));
     } else if (r.expires_after && now > *r.expires_after) {
@@ -229,7 +243,8 @@ std::vector<SecretSummary> SecretRegistry::List(const Caller& caller) const {
   std::vector<SecretSummary> out;
   for (const EntryPtr& e : snapshot) {
     const SecretRecord& r = e->record;
-    out.push_back({r.name, r.namespaces, r.created, r.updated, r.not_before, r.expires_after});
+    out.push_back({r.name, r.namespaces, r.created, r.updated, r.not_before, r.expires_after,
+                   r.namespaces_bound});
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
   Audit(caller, AuditAction::kList, "*", Status::Ok());
@@ -252,7 +267,7 @@ StatusOr<std::vector<std::pair<SecretSummary, Bytes>>> SecretRegistry::ListEncry
       return ciphertext.status();
     }
     out.emplace_back(SecretSummary{r.name, r.namespaces, r.created, r.updated, r.not_before,
-                                   r.expires_after},
+                                   r.expires_after, r.namespaces_bound},
                      std::move(ciphertext).value());
   }
   std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.first.name < b.first.name; });
@@ -270,7 +285,11 @@ StatusOr<Bytes> SecretRegistry::EncryptValue(const Caller& caller,
 StatusOr<SecretBytes> SecretRegistry::DecryptValue(const Caller& caller,
                                                    std::span<const uint8_t> ciphertext) const {
   auto out = crypto_.Decrypt(ciphertext);
-  if (!out.ok()) Audit(caller, AuditAction::kRefuse, "encrypted value", out.status());
+  if (out.ok()) {
+    Audit(caller, AuditAction::kDecrypt, "encrypted value", Status::Ok());
+  } else {
+    Audit(caller, AuditAction::kRefuse, "encrypted value", out.status());
+  }
   return out;
 }
 

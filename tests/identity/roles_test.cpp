@@ -47,7 +47,12 @@ TEST(RolesTest, VsecmDefaults) {
   EXPECT_TRUE(roles->IsWorkload(Id(kSentinel)));  // as in VSecM, Sentinel is a workload too
 
   EXPECT_EQ(roles->WorkloadName(Id(kBilling)), "billing");
-  EXPECT_EQ(roles->WorkloadName(Id(kSentinel)), "vsecm-sentinel");
+  // Roles are exclusive: Sentinel and the Safe never have a workload name (VSecM serves
+  // Sentinel the secret "vsecm-sentinel").
+  EXPECT_FALSE(roles->WorkloadName(Id(kSentinel)).has_value());
+  EXPECT_FALSE(roles->WorkloadName(Id(kSafe)).has_value());
+  EXPECT_EQ(roles->WorkloadNamespace(Id(kBilling)), "finance");
+  EXPECT_FALSE(roles->WorkloadNamespace(Id(kSentinel)).has_value());
   EXPECT_EQ(std::string(RoleName(Role::kSentinel)), "sentinel");
 }
 

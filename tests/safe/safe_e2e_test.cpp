@@ -64,8 +64,10 @@ TEST_F(SafeE2eTest, EveryOtherIdentityIsRefused) {
   EXPECT_EQ(workload_as_sentinel.status, 400);
   EXPECT_THAT(Json(workload_as_sentinel.body)["err"].get<std::string>(), HasSubstr("not VSecM Sentinel"));
   EXPECT_EQ(safe_.Call(billing_, "GET", "/sentinel/v1/secrets").status, 400);
-  // As in VSecM, Sentinel's ID is also a workload's (named vsecm-sentinel), which has no secret.
-  EXPECT_EQ(safe_.Call(safe_.Sentinel(), "GET", "/workload/v1/secrets").status, 404);
+  // Unlike VSecM, Sentinel's ID is never also a workload's: roles are exclusive.
+  HttpAnswer sentinel_as_workload = safe_.Call(safe_.Sentinel(), "GET", "/workload/v1/secrets");
+  EXPECT_EQ(sentinel_as_workload.status, 400);
+  EXPECT_THAT(sentinel_as_workload.body, HasSubstr("VSecM's own identity, not a workload"));
 
   // Another trust domain, signed by the right CA: refused after the handshake, nothing served.
   std::string foreign = safe_.IssueSvid("spiffe://evil.example/workload/billing/ns/default/sa/billing/n/x", "foreign");
@@ -296,6 +298,83 @@ TEST_F(SafeE2eTest, EncryptOnlyThenStoreTheCipherText) {
 
   ASSERT_EQ(safe_.Call(safe_.Sentinel(), "DELETE", "/sentinel/v1/secrets", R"({"workloads":["billing"]})").status, 200);
   EXPECT_EQ(safe_.Call(billing_, "GET", "/workload/v1/secrets").status, 404);
+}
+
+// The attack of issue 12 (item 2): reveal a workload's cipher text, store it back for the name
+// Sentinel's own SVID carries, and read it as a "workload". Roles are exclusive and VSecM's own
+// names are reserved, so each step that could leak is refused; each decryption is audited.
+TEST_F(SafeE2eTest, SentinelCannotReadAWorkloadsValueThroughItsOwnName) {
+  ASSERT_EQ(Upsert(fmt::format(R"({{"workloads":["billing"],"value":"{}"}})", kCanary)).status, 200);
+  auto revealed = Json(safe_.Call(safe_.Sentinel(), "GET", "/sentinel/v1/secrets?reveal=true").body);
+  const std::string ciphertext = revealed["secrets"][0]["value"].get<std::string>();
+  for (const char* own : {"vsecm-sentinel", "vsecm-safe", "vsecm-scout"}) {
+    HttpAnswer stored = Upsert(fmt::format(R"({{"workloads":["{}"],"encrypt":true,"value":"{}"}})",
+                                           own, ciphertext));
+    EXPECT_EQ(stored.status, 400) << own << ": " << stored.body;
+    EXPECT_THAT(stored.body, HasSubstr("is the name of a VSecM identity")) << own;
+  }
+  HttpAnswer as_workload = safe_.Call(safe_.Sentinel(), "GET", "/workload/v1/secrets");
+  EXPECT_EQ(as_workload.status, 400) << as_workload.body;
+  EXPECT_THAT(as_workload.body, Not(HasSubstr(kCanary)));
+  auto listed = Json(safe_.Call(safe_.Sentinel(), "GET", "/sentinel/v1/secrets").body);
+  EXPECT_EQ(listed["secrets"].size(), 1u) << listed.dump();  // nothing new was stored
+
+  // A successful decryption of submitted cipher text is audited too, not only a failed one.
+  ASSERT_EQ(Upsert(fmt::format(R"({{"workloads":["orders"],"encrypt":true,"value":"{}"}})",
+                               ciphertext)).status, 200);
+  std::string audit = ReadAll(safe_.dir() / "audit.jsonl");
+  EXPECT_THAT(audit, HasSubstr(R"("action":"decrypt")"));
+  EXPECT_THAT(audit, Not(HasSubstr(kCanary)));
+}
+
+// Issue 12, item 9: namespaces named at upsert bind the secret; without them (or with VSecM's
+// default ["default"]) any namespace's workload of that name is served, as in VSecM.
+TEST_F(SafeE2eTest, ExplicitNamespacesBindTheSecretToThoseNamespaces) {
+  ASSERT_EQ(Upsert(R"({"workloads":["payments"],"namespaces":["finance","audit"],"value":"bound"})").status, 200);
+  ASSERT_EQ(Upsert(R"({"workloads":["billing"],"value":"unbound"})").status, 200);
+  ASSERT_EQ(Upsert(R"({"workloads":["orders"],"namespaces":["default"],"value":"default"})").status, 200);
+  std::string finance = safe_.IssueSvid(
+      "spiffe://vsecm.com/workload/payments/ns/finance/sa/payments/n/p-0", "pay-finance");
+  std::string audit_ns = safe_.IssueSvid(
+      "spiffe://vsecm.com/workload/payments/ns/audit/sa/payments/n/p-1", "pay-audit");
+  std::string attacker = safe_.IssueSvid(
+      "spiffe://vsecm.com/workload/payments/ns/attacker-ns/sa/payments/n/p-2", "pay-attacker");
+  EXPECT_EQ(Json(safe_.Call(finance, "GET", "/workload/v1/secrets").body)["data"], "bound");
+  EXPECT_EQ(Json(safe_.Call(audit_ns, "GET", "/workload/v1/secrets").body)["data"], "bound");
+  HttpAnswer refused = safe_.Call(attacker, "GET", "/workload/v1/secrets");
+  EXPECT_EQ(refused.status, 404) << refused.body;
+  EXPECT_THAT(refused.body, Not(HasSubstr("bound")));
+  EXPECT_THAT(refused.body, Not(HasSubstr("finance")));  // nothing about where it is bound
+  EXPECT_THAT(ReadAll(safe_.dir() / "audit.jsonl"),
+              HasSubstr(R"(no secret for \"payments\" in namespace \"attacker-ns\")"));
+
+  std::string billing_elsewhere = safe_.IssueSvid(
+      "spiffe://vsecm.com/workload/billing/ns/anywhere/sa/billing/n/b-9", "billing-anywhere");
+  EXPECT_EQ(Json(safe_.Call(billing_elsewhere, "GET", "/workload/v1/secrets").body)["data"], "unbound");
+  std::string orders_elsewhere = safe_.IssueSvid(
+      "spiffe://vsecm.com/workload/orders/ns/shop/sa/orders/n/o-1", "orders-shop");
+  EXPECT_EQ(Json(safe_.Call(orders_elsewhere, "GET", "/workload/v1/secrets").body)["data"], "default");
+
+  // The binding is part of the record: it holds after a restart.
+  safe_.Kill(SIGKILL);
+  ASSERT_TRUE(safe_.Start()) << safe_.Log();
+  ASSERT_TRUE(safe_.WaitReady()) << safe_.Log();
+  EXPECT_EQ(safe_.Call(attacker, "GET", "/workload/v1/secrets").status, 404);
+  EXPECT_EQ(Json(safe_.Call(finance, "GET", "/workload/v1/secrets").body)["data"], "bound");
+}
+
+// Issue 12, item 12: only the exact query parameter reveal=true reveals.
+TEST_F(SafeE2eTest, OnlyTheExactRevealParameterReveals) {
+  ASSERT_EQ(Upsert(R"({"workloads":["billing"],"value":"v"})").status, 200);
+  for (const char* query : {"?xreveal=true", "?reveal=true2", "?a=reveal=true", "?reveal=truex&b=1"}) {
+    auto listed = Json(safe_.Call(safe_.Sentinel(), "GET", std::string("/sentinel/v1/secrets") + query).body);
+    EXPECT_FALSE(listed.contains("algorithm")) << query;
+    EXPECT_FALSE(listed["secrets"][0].contains("value")) << query;
+  }
+  for (const char* query : {"?reveal=true", "?a=1&reveal=true"}) {
+    auto listed = Json(safe_.Call(safe_.Sentinel(), "GET", std::string("/sentinel/v1/secrets") + query).body);
+    EXPECT_EQ(listed["algorithm"], "age") << query;
+  }
 }
 
 TEST_F(SafeE2eTest, KeygenDecryptsTheStoredFilesForDisasterRecovery) {

@@ -135,12 +135,25 @@ Role RoleMatcher::Classify(const SpiffeId& id) const {
 }
 
 std::optional<std::string> RoleMatcher::WorkloadName(const SpiffeId& id) const {
-  if (!IsWorkload(id)) return std::nullopt;
+  if (Classify(id) != Role::kWorkload) return std::nullopt;
   std::smatch match;
   if (!std::regex_search(id.str(), match, name_) || match.size() < 2 || match[1].length() == 0) {
     return std::nullopt;
   }
   return match[1].str();
+}
+
+std::optional<std::string> RoleMatcher::WorkloadNamespace(const SpiffeId& id) const {
+  if (Classify(id) != Role::kWorkload) return std::nullopt;
+  std::string_view path = id.path();  // "/workload/x/ns/finance/sa/..." (no empty segments)
+  while (!path.empty()) {
+    path.remove_prefix(1);
+    const size_t end = path.find('/');
+    std::string_view segment = path.substr(0, end);
+    path = end == std::string_view::npos ? std::string_view() : path.substr(end);
+    if (segment == "ns" && !path.empty()) return std::string(path.substr(1, path.find('/', 1) - 1));
+  }
+  return std::nullopt;
 }
 
 }  // namespace vsecm::identity

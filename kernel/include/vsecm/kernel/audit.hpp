@@ -20,10 +20,13 @@
 
 namespace vsecm::kernel {
 
-enum class AuditAction { kCreate, kUpdate, kDelete, kRead, kList, kEncrypt, kRecover, kRootKey, kRefuse };
+enum class AuditAction {
+  kCreate, kUpdate, kDelete, kRead, kList, kEncrypt, kDecrypt, kRecover, kRootKey, kRefuse
+};
 enum class AuditOutcome { kSuccess, kFailure, kDenied };
 
-// "create", "update", "delete", "read", "list", "encrypt", "recover", "root-key", "refuse".
+// "create", "update", "delete", "read", "list", "encrypt", "decrypt", "recover", "root-key",
+// "refuse".
 const char* ToString(AuditAction action);
 // "success", "failure", "denied".
 const char* ToString(AuditOutcome outcome);

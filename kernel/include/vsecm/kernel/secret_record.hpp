@@ -3,9 +3,10 @@
 //
 // Layout (VSecM's SecretStored field names, plus a version):
 //   {"name":"…","values":["…",…],"meta":{"namespaces":[…],"template":"…","format":"…",
-//    "correlationId":"…"},"created":"RFC 3339","updated":"…","notBefore":"…",
+//    "correlationId":"…","namespacesBound":true},"created":"RFC 3339","updated":"…","notBefore":"…",
 //    "expiresAfter":"…","version":1}
-// notBefore and expiresAfter are left out when absent ("now" and "never").
+// notBefore and expiresAfter are left out when absent ("now" and "never"), namespacesBound when
+// false (records written before it existed read as unbound).
 //
 // Values are arbitrary bytes. When every value is valid UTF-8 they are written as JSON text,
 // as VSecM does. When any value is not, the record carries "valuesEncoding":"base64" and every
@@ -34,6 +35,9 @@ struct SecretRecord {
   std::string name;                     // the workload name (VSecM: name = workload)
   std::vector<SecretBytes> values;      // one or more values, oldest first
   std::vector<std::string> namespaces;  // meta.namespaces
+  // meta.namespacesBound: the namespaces were given at upsert, and only workloads whose SPIFFE
+  // ID names one of them are served. False: VSecM's behaviour (any namespace).
+  bool namespaces_bound = false;
   std::string template_text;            // meta.template
   std::string format;                   // meta.format: "", "json", "yaml" or "raw"
   std::string correlation_id;           // meta.correlationId

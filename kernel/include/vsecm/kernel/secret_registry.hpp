@@ -40,6 +40,7 @@ struct UpsertRequest {
   std::vector<SecretBytes> values;     // at least one; kAppend adds them to existing values
   UpsertMode mode = UpsertMode::kReplace;
   std::vector<std::string> namespaces;
+  bool bind_namespaces = false;  // see SecretRecord::namespaces_bound
   std::string template_text;
   std::string format;  // "", "json", "yaml", "raw"
   std::optional<Timestamp> not_before;
@@ -62,6 +63,7 @@ struct SecretSummary {
   Timestamp updated;
   std::optional<Timestamp> not_before;
   std::optional<Timestamp> expires_after;
+  bool namespaces_bound = false;
 };
 
 struct RecoveryReport {
@@ -88,8 +90,12 @@ class SecretRegistry {
   // Removes the secrets durably. Names that do not exist are not an error.
   Status Delete(const Caller& caller, const std::vector<std::string>& names);
 
-  // The rendered secret of `name`; kNotFound when absent, not yet valid, or expired.
-  StatusOr<SecretView> Read(const Caller& caller, std::string_view name) const;
+  // The rendered secret of `name`; kNotFound when absent, not yet valid, or expired. A workload
+  // reading its own secret passes the namespace its SPIFFE ID names ("" for none): a secret
+  // whose namespaces are bound is then kNotFound unless it is one of them. nullopt: read on
+  // the Safe's own behalf (Sentinel's keystone check), with no namespace binding.
+  StatusOr<SecretView> Read(const Caller& caller, std::string_view name,
+                            std::optional<std::string_view> workload_namespace = std::nullopt) const;
 
   std::vector<SecretSummary> List(const Caller& caller) const;
 
@@ -98,7 +104,8 @@ class SecretRegistry {
   StatusOr<std::vector<std::pair<SecretSummary, Bytes>>> ListEncrypted(const Caller& caller) const;
 
   // Encrypts a value with the Safe's key without storing anything (VSecM's `encrypt` without
-  // workloads), and the reverse for a value given in that form.
+  // workloads), and the reverse for a value given in that form. Both are audited, success
+  // included: a decryption turns submitted cipher text into plain text.
   StatusOr<Bytes> EncryptValue(const Caller& caller, std::span<const uint8_t> value) const;
   StatusOr<SecretBytes> DecryptValue(const Caller& caller, std::span<const uint8_t> ciphertext) const;
 

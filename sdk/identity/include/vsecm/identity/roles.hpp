@@ -12,6 +12,10 @@
 // "spiffe://<trust domain>/", the name pattern must be such a regex with a capture group, and
 // every check first requires a valid SPIFFE ID in the trust domain. Sentinel and Safe IDs must
 // also be workload IDs, as in VSecM. The default patterns use the configured trust domain.
+//
+// Roles are exclusive, unlike VSecM (where Sentinel's ID also matches the workload pattern and
+// is served the secret named "vsecm-sentinel"): an ID is exactly one of Sentinel, Safe or
+// workload, and only a workload has a workload name.
 #ifndef VSECM_IDENTITY_ROLES_HPP_
 #define VSECM_IDENTITY_ROLES_HPP_
 
@@ -74,8 +78,12 @@ class RoleMatcher {
   Role Classify(const SpiffeId& id) const;
 
   // The workload name (group 1 of VSECM_WORKLOAD_NAME_REGEXP) of a workload ID; nullopt for an
-  // ID that is not a workload's or whose group is empty.
+  // ID that is not a workload's (Sentinel's and the Safe's included) or whose group is empty.
   std::optional<std::string> WorkloadName(const SpiffeId& id) const;
+
+  // The namespace a workload ID names: the path segment after "ns" (VSecM's
+  // ".../ns/<namespace>/..."); nullopt for an ID that is not a workload's or names none.
+  std::optional<std::string> WorkloadNamespace(const SpiffeId& id) const;
 
   // Patterns, for a client that must check it reached the Safe (see tls.hpp).
   const IdPattern& safe_pattern() const noexcept { return safe_; }
