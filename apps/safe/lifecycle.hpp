@@ -22,12 +22,17 @@ class Lifecycle {
 
   // Installs the root key, recovers every stored record, and marks the Safe ready. Records
   // that cannot be loaded are logged and audited; the Safe still becomes ready, serving what it
-  // could load (a corrupt record must not take every other workload's secret down).
+  // could load (a corrupt record must not take every other workload's secret down). A key that
+  // opens none of the stored records is refused (INVALID_ARGUMENT, "does not match the stored
+  // secrets"), as is a store that cannot be listed (UNAVAILABLE): the Safe then keeps waiting
+  // for a root key and never reports ready holding none of what the store has.
   Status Activate(const kernel::RootKey& root_key);
 
   bool ready() const noexcept { return phase_ == Phase::kReady; }
   bool manual_root_key() const noexcept { return manual_; }
   std::string Describe() const;  // "waiting for the root key from Sentinel", ...
+  // The readiness probe's body: Describe(), and a warning when secrets are not locked in RAM.
+  std::string ReadinessText() const;
 
  private:
   kernel::SafeKernel& kernel_;

@@ -2,13 +2,45 @@
 
 #include <fmt/format.h>
 
+#include "vsecm/kernel/secure_memory.hpp"
+
 namespace vsecm::safe {
 
-void Metrics::ObserveRequest(const std::string& method, const std::string& route,
+namespace {
+
+// Labels come from fixed sets: a label taken from the request would let any client add a
+// series per distinct value, and grow /metrics without bound.
+constexpr std::array<std::string_view, 9> kMethods = {"GET",     "HEAD",  "POST",   "PUT",  "DELETE",
+                                                      "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+constexpr std::array<std::string_view, 4> kRoutes = {"/sentinel/v1/keystone", "/sentinel/v1/secrets",
+                                                     "/sentinel/v1/keys", "/workload/v1/secrets"};
+
+std::string_view MethodLabel(std::string_view method) {
+  for (std::string_view m : kMethods) {
+    if (m == method) return m;
+  }
+  return "other";
+}
+
+std::string_view RouteLabel(std::string_view route) {
+  for (std::string_view r : kRoutes) {
+    if (r == route) return r;
+  }
+  return "unknown";
+}
+
+// HTTP status codes are three digits; anything else would be a label of our own making.
+unsigned StatusLabel(unsigned status) { return status >= 100 && status <= 599 ? status : 0; }
+
+}  // namespace
+
+void Metrics::ObserveRequest(std::string_view method_text, std::string_view route_text,
                              unsigned status, std::chrono::nanoseconds duration) {
   const double seconds = std::chrono::duration<double>(duration).count();
+  const std::string method(MethodLabel(method_text));
+  const std::string route(RouteLabel(route_text));
   std::lock_guard lock(mutex_);
-  ++requests_[{method, route, status}];
+  ++requests_[{method, route, StatusLabel(status)}];
   Histogram& h = latency_[route];
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) ++h.counts[i];
@@ -73,6 +105,12 @@ std::string Metrics::Render() const {
   family("vsecm_safe_tls_handshake_failures_total", "counter",
          "TLS handshakes that failed (no or bad client certificate included).");
   out += fmt::format("vsecm_safe_tls_handshake_failures_total {}\n", handshake_failures_.load());
+  const kernel::SecureMemoryStats memory = kernel::GetSecureMemoryStats();
+  family("vsecm_safe_secure_memory_bytes", "gauge", "Bytes of secure (secret) memory mapped.");
+  out += fmt::format("vsecm_safe_secure_memory_bytes {}\n", memory.bytes_mapped);
+  family("vsecm_safe_secure_memory_unlocked_bytes", "gauge",
+         "Bytes of secure memory that mlock refused to lock in RAM (may be swapped to disk).");
+  out += fmt::format("vsecm_safe_secure_memory_unlocked_bytes {}\n", memory.bytes_unlocked);
   family("vsecm_safe_ready", "gauge", "1 once the root key is in place and recovery is done.");
   out += fmt::format("vsecm_safe_ready {}\n", ready_.load() ? 1 : 0);
   return out;

@@ -11,15 +11,17 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace vsecm::safe {
 
 class Metrics {
  public:
-  // One finished API request: its route ("/sentinel/v1/secrets" or "other"), HTTP status and
-  // how long it took.
-  void ObserveRequest(const std::string& method, const std::string& route, unsigned status,
+  // One finished API request: its method and route, HTTP status and how long it took. Methods
+  // outside HTTP's nine are counted as "other" and routes outside the API's four as "unknown",
+  // so the number of series is bounded whatever clients send.
+  void ObserveRequest(std::string_view method, std::string_view route, unsigned status,
                       std::chrono::nanoseconds duration);
   void ConnectionOpened() { ++connections_active_; ++connections_total_; }
   void ConnectionClosed() { --connections_active_; }

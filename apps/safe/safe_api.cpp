@@ -102,7 +102,7 @@ Response SafeApi::Finish(Response response, const RequestHeader& header,
                          const kernel::Caller& caller, const std::string& route,
                          std::chrono::steady_clock::time_point start) {
   response.set("X-Correlation-Id", caller.correlation_id);
-  metrics_.ObserveRequest(std::string(StdView(header.method_string())), route,
+  metrics_.ObserveRequest(StdView(header.method_string()), route,
                           response.result_int(), std::chrono::steady_clock::now() - start);
   return response;
 }
@@ -123,7 +123,7 @@ Response SafeApi::Refuse(const kernel::Caller& caller, std::string_view target,
 
 SafeApi::Decision SafeApi::Decide(const RequestHeader& header, const kernel::Caller& caller) {
   Decision d;
-  d.route = "other";
+  d.route = "unknown";
   std::string_view target = StdView(header.target());
   std::string_view path = target.substr(0, target.find('?'));
   std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";

@@ -1,6 +1,9 @@
 #include "safe_server.hpp"
 
 #include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 
 #include <thread>
 
@@ -152,8 +155,8 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
   });
   PlainHttpServer readiness(probe_io, [&lifecycle](std::string_view path) -> PlainResponse {
     if (path != "/") return {404, "text/plain; charset=utf-8", "not found\n"};
-    if (!lifecycle.ready()) return {503, "text/plain; charset=utf-8", lifecycle.Describe() + "\n"};
-    return {200, "text/plain; charset=utf-8", "ready\n"};
+    return {lifecycle.ready() ? 200u : 503u, "text/plain; charset=utf-8",
+            lifecycle.ReadinessText() + "\n"};
   });
   PlainHttpServer metrics_server(probe_io, [&metrics](std::string_view path) -> PlainResponse {
     if (path != "/metrics") return {404, "text/plain; charset=utf-8", "not found\n"};
@@ -192,6 +195,7 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
         ListeningPorts{server.port(), liveness.port(), readiness.port(), metrics_server.port()});
   }
 
+  std::atomic<int> exit_code{0};
   // The root key and recovery happen while the probes already answer (liveness 200,
   // readiness 503), so a large store does not get the pod killed for being slow to start.
   std::thread bootstrap([&] {
@@ -203,7 +207,10 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
     }
     if (!*root_key) return;  // manual mode: Sentinel sends it
     if (Status s = lifecycle.Activate(**root_key); !s.ok()) {
-      kernel::LogError("safe", "cannot activate the root key: {}", s.ToString());
+      // No other key will come: start-up has failed, and says why.
+      kernel::LogError("safe", "cannot activate the root key: {}; stopping", s.ToString());
+      exit_code = 1;
+      ::kill(::getpid(), SIGTERM);
     }
   });
 
@@ -217,7 +224,7 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
   probe_io.stop();
   probe_thread.join();
   kernel::LogInfo("safe", "stopped");
-  return 0;  // the kernel (and with it the store) closes as it goes out of scope
+  return exit_code;  // the kernel (and with it the store) closes as it goes out of scope
 }
 
 }  // namespace vsecm::safe

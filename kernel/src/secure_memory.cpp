@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <array>
 #include <mutex>
+#include <unordered_set>
 #include <new>
 #include <vector>
 
@@ -133,6 +134,7 @@ class SecureHeap {
     if (large) {
       munmap(p, block);
       stats_.bytes_mapped -= block;
+      if (unlocked_large_.erase(p) != 0) stats_.bytes_unlocked -= block;
       return;
     }
     auto* node = reinterpret_cast<FreeBlock*>(p);
@@ -152,8 +154,9 @@ class SecureHeap {
   }
 
  private:
-  // Maps, locks and excludes from core dumps `bytes` of fresh memory.
-  uint8_t* MapProtected(size_t bytes) {
+  // Maps, locks and excludes from core dumps `bytes` of fresh memory. `*locked` says whether
+  // mlock took.
+  uint8_t* MapProtected(size_t bytes, bool* locked) {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return nullptr;
     // Without MADV_DONTDUMP a core dump would carry every secret; refuse such memory.
@@ -161,7 +164,9 @@ class SecureHeap {
       munmap(p, bytes);
       return nullptr;
     }
-    if (mlock(p, bytes) != 0 && stats_.locked) {
+    *locked = mlock(p, bytes) == 0;
+    if (!*locked) stats_.bytes_unlocked += bytes;
+    if (!*locked && stats_.locked) {
       stats_.locked = false;
       LogWarning("secure-memory",
                  "mlock was refused ({}); secrets may be swapped to disk. Raise RLIMIT_MEMLOCK "
@@ -172,7 +177,12 @@ class SecureHeap {
     return static_cast<uint8_t*>(p);
   }
 
-  uint8_t* MapLarge(size_t size) { return MapProtected(RoundUp(size, PageSize())); }
+  uint8_t* MapLarge(size_t size) {
+    bool locked = true;
+    uint8_t* p = MapProtected(RoundUp(size, PageSize()), &locked);
+    if (p != nullptr && !locked) unlocked_large_.insert(p);
+    return p;
+  }
 
   uint8_t* TakeSmall(size_t cls) {
     if (free_[cls] == nullptr && !Refill(cls)) return nullptr;
@@ -184,7 +194,8 @@ class SecureHeap {
 
   // Carves one more chunk into blocks of class `cls`.
   bool Refill(size_t cls) {
-    uint8_t* chunk = MapProtected(kChunkSize);
+    bool locked = true;  // chunks are never unmapped: an unlocked one stays counted
+    uint8_t* chunk = MapProtected(kChunkSize, &locked);
     if (chunk == nullptr) return false;
     const size_t block = size_t{1} << (cls + kMinClassShift);
     for (size_t off = kChunkSize; off >= block; off -= block) {
@@ -198,6 +209,7 @@ class SecureHeap {
   std::mutex mutex_;
   std::array<FreeBlock*, kClassCount> free_{};
   SecureMemoryStats stats_;
+  std::unordered_set<const void*> unlocked_large_;  // large blocks mlock refused
   std::mutex observer_mutex_;
   std::function<void(std::span<const uint8_t>)> observer_;
 };

@@ -31,6 +31,7 @@ void Wipe(void* ptr, size_t size) noexcept;
 struct SecureMemoryStats {
   size_t bytes_in_use = 0;   // requested bytes currently allocated
   size_t bytes_mapped = 0;   // pages mapped for secure memory
+  size_t bytes_unlocked = 0; // of bytes_mapped, those mlock refused (may be swapped out)
   bool locked = true;        // false once mlock has been refused
 };
 SecureMemoryStats GetSecureMemoryStats() noexcept;
