@@ -24,8 +24,8 @@ inline kernel::EnvLookup MapEnv(std::map<std::string, std::string> values) {
   };
 }
 
-inline std::string WorkloadId(const std::string& name) {
-  return "spiffe://vsecm.com/workload/" + name + "/ns/default/sa/" + name + "/n/pod-1";
+inline std::string WorkloadId(const std::string& name, const std::string& ns = "default") {
+  return "spiffe://vsecm.com/workload/" + name + "/ns/" + ns + "/sa/" + name + "/n/pod-1";
 }
 
 inline std::string ApiUrl(const DevSafe& safe) {

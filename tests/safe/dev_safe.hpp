@@ -13,9 +13,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -57,6 +59,13 @@ struct HttpAnswer {
   int curl_exit = 0;
   std::string curl_error;  // curl's own message when it failed ("... alert certificate expired")
 };
+
+// One row of docs/SECURITY.md's bad-input matrix: scripts/security_report.sh collects the
+// lines every test of the Safe prints this way.
+inline void PrintMatrixRow(std::string_view name, std::string_view request, std::string_view answer,
+                           std::string_view says) {
+  std::cout << fmt::format("[ matrix   ] {} | {} | {} | {}\n", name, request, answer, says);
+}
 
 class DevSafe {
  public:

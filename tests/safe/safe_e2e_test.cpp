@@ -252,6 +252,16 @@ TEST_F(SafeE2eTest, EveryRefusalNamesTheProblemAndChangesNothing) {
        "PUT is not allowed on /sentinel/v1/secrets"},
       {"wrong method for a workload", billing_, "POST", "/workload/v1/secrets", steal, 405,
        "POST is not allowed on /workload/v1/secrets"},
+      {"Sentinel reads as a workload", sentinel, "GET", "/workload/v1/secrets", "", 400,
+       "is VSecM's own identity, not a workload"},
+      {"a VSecM identity's name as a workload", sentinel, "POST", "/sentinel/v1/secrets",
+       R"({"workloads":["vsecm-sentinel"],"value":"changed"})", 400,
+       "\"vsecm-sentinel\" is the name of a VSecM identity"},
+      {"template past a transform limit", sentinel, "POST", "/sentinel/v1/secrets",
+       R"({"workloads":["billing"],"value":"{\"a\":1}","template":"{{printf \"%0900000d\" .a}}{{printf \"%0900000d\" .a}}"})",
+       400, "a transform limit was reached"},
+      {"an unknown method", sentinel, "BREW", "/sentinel/v1/secrets", "", 405,
+       "BREW is not allowed on /sentinel/v1/secrets"},
   };
   for (const Refusal& r : matrix) {
     SCOPED_TRACE(r.name);
@@ -343,6 +353,8 @@ TEST_F(SafeE2eTest, ExplicitNamespacesBindTheSecretToThoseNamespaces) {
   EXPECT_EQ(Json(safe_.Call(audit_ns, "GET", "/workload/v1/secrets").body)["data"], "bound");
   HttpAnswer refused = safe_.Call(attacker, "GET", "/workload/v1/secrets");
   EXPECT_EQ(refused.status, 404) << refused.body;
+  PrintMatrixRow("a workload of the name in another namespace", "GET /workload/v1/secrets",
+                 std::to_string(refused.status), Json(refused.body)["err"].get<std::string>());
   EXPECT_THAT(refused.body, Not(HasSubstr("bound")));
   EXPECT_THAT(refused.body, Not(HasSubstr("finance")));  // nothing about where it is bound
   EXPECT_THAT(ReadAll(safe_.dir() / "audit.jsonl"),
@@ -371,6 +383,8 @@ TEST_F(SafeE2eTest, OnlyTheExactRevealParameterReveals) {
     EXPECT_FALSE(listed.contains("algorithm")) << query;
     EXPECT_FALSE(listed["secrets"][0].contains("value")) << query;
   }
+  PrintMatrixRow("a query that only contains reveal=true", "GET /sentinel/v1/secrets?xreveal=true",
+                 "200", "the masked list: no values, no algorithm");
   for (const char* query : {"?reveal=true", "?a=1&reveal=true"}) {
     auto listed = Json(safe_.Call(safe_.Sentinel(), "GET", std::string("/sentinel/v1/secrets") + query).body);
     EXPECT_EQ(listed["algorithm"], "age") << query;

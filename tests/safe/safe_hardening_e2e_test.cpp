@@ -80,6 +80,9 @@ TEST_F(WrongRootKeyTest, ManualModeRefusesAKeyThatOpensNothingAndTakesTheRightOn
   EXPECT_EQ(wrong.status, 400) << wrong.body;
   EXPECT_THAT(Json(wrong.body)["err"].get<std::string>(),
               HasSubstr("the root key does not match the stored secrets"));
+  PrintMatrixRow("a root key that opens none of the stored secrets (manual mode)",
+                 "POST /sentinel/v1/keys", std::to_string(wrong.status),
+                 "the root key does not match the stored secrets; still 503, the right key is taken");
   // Not ready, and not holding an empty store as if it were the truth.
   HttpAnswer readiness = safe_.Plain(safe_.endpoints()["readiness"]);
   EXPECT_EQ(readiness.status, 503);
@@ -109,6 +112,9 @@ TEST_F(WrongRootKeyTest, AutomaticModeFailsStartUpNamingTheProblem) {
   const std::string log = safe_.Log().substr(log_before);
   EXPECT_THAT(log, HasSubstr("the root key does not match the stored secrets: none of the 2"));
   EXPECT_THAT(log, Not(HasSubstr("; ready")));
+  PrintMatrixRow("a root key that opens none of the stored secrets (automatic mode)",
+                 "vsecm-safe start-up", fmt::format("exit {}", *exit_code),
+                 "the root key does not match the stored secrets: none of the 2 stored records");
 
   // With the right key back the same store starts as before: nothing was changed.
   {
@@ -136,6 +142,8 @@ TEST(SafeMetricsLabelsTest, MethodsAndPathsFromClientsDoNotBecomeSeries) {
   EXPECT_THAT(metrics, HasSubstr(R"(method="other",route="/sentinel/v1/secrets",code="405")"));
   EXPECT_THAT(metrics, HasSubstr(R"(method="GET",route="unknown",code="404")"));
   EXPECT_LT(metrics.size(), before + 4096);  // a handful of new series, not 80
+  PrintMatrixRow("40 made-up methods and 40 unknown paths", "METHODn /sentinel/v1/secrets, GET /no/such/path/n",
+                 "405 / 404", "counted as method=\"other\" and route=\"unknown\": no new series");
 }
 
 TEST(SafeTransformLimitTest, ATemplatePastALimitIsABadRequestNotAStoreError) {
@@ -149,6 +157,8 @@ TEST(SafeTransformLimitTest, ATemplatePastALimitIsABadRequestNotAStoreError) {
   EXPECT_EQ(put.status, 400) << put.body;
   EXPECT_THAT(Json(put.body)["err"].get<std::string>(), HasSubstr("a transform limit was reached"));
   EXPECT_EQ(Metric(safe, "vsecm_safe_store_errors_total"), 0);
+  PrintMatrixRow("a template whose output passes 1 MiB", "POST /sentinel/v1/secrets",
+                 std::to_string(put.status), "a transform limit was reached (no store error counted)");
   EXPECT_THAT(safe.Plain(safe.endpoints()["metrics"]).body,
               HasSubstr(R"(method="POST",route="/sentinel/v1/secrets",code="400")"));
   EXPECT_EQ(safe.Call(safe.Sentinel(), "GET", "/sentinel/v1/secrets").body.find("billing"),

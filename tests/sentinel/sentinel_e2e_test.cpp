@@ -20,8 +20,10 @@ class SentinelE2eTest : public ::testing::Test {
     return RunSentinel(safe_, args, input);
   }
   // What the workload `name` reads, or the failure as "ERROR <code>: message".
-  std::string Read(const std::string& name) {
-    auto c = ClientFor(ApiUrl(safe_), safe_.IssueSvid(WorkloadId(name), name));
+  // As the workload `name` of namespace `ns` (a secret registered with namespaces is bound to
+  // them).
+  std::string Read(const std::string& name, const std::string& ns = "default") {
+    auto c = ClientFor(ApiUrl(safe_), safe_.IssueSvid(WorkloadId(name, ns), name + "." + ns));
     if (!c.ok()) return "ERROR " + c.status().ToString();
     auto s = (*c)->Fetch();
     if (!s.ok()) return "ERROR " + s.status().ToString();
@@ -44,7 +46,9 @@ TEST_F(SentinelE2eTest, UpsertListRevealDelete) {
   EXPECT_RUN_OK(Run({"--workload", "app2", "-n", "ns1", "--namespace", "ns2", "-s", "v2", "-E",
                      "2099-01-01T00:00:00Z", "-N", "2000-01-01T00:00:00Z"}));
   EXPECT_EQ(Read("app"), "plain-value");
-  EXPECT_EQ(Read("app2"), "v2");
+  EXPECT_EQ(Read("app2", "ns1"), "v2");
+  EXPECT_EQ(Read("app2", "ns2"), "v2");
+  EXPECT_NE(Read("app2").find("not found"), std::string::npos);  // bound to ns1 and ns2
 
   SentinelRun table = Run({"-l"});
   EXPECT_RUN_OK(table);

@@ -16,8 +16,10 @@ class SentinelInitE2eTest : public ::testing::Test {
     ASSERT_TRUE(safe_.Start()) << safe_.Log();
     ASSERT_TRUE(safe_.WaitReady()) << safe_.Log();
   }
-  std::string Read(const std::string& name) {
-    auto c = ClientFor(ApiUrl(safe_), safe_.IssueSvid(WorkloadId(name), name));
+  // As the workload `name` of namespace `ns` (a secret registered with namespaces is bound to
+  // them).
+  std::string Read(const std::string& name, const std::string& ns = "default") {
+    auto c = ClientFor(ApiUrl(safe_), safe_.IssueSvid(WorkloadId(name, ns), name + "." + ns));
     if (!c.ok()) return "ERROR " + c.status().ToString();
     auto s = (*c)->Fetch();
     return s.ok() ? std::string(s->data.ExposeText()) : "ERROR " + s.status().ToString();
@@ -61,9 +63,9 @@ E:2099-01-01T00:00:00Z
                                 {{"VSECM_SENTINEL_INIT_COMMAND_WAIT_BEFORE_EXEC", "10"}});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(KeystoneReady());
-  const std::string db = Read("db-secret");
+  const std::string db = Read("db-secret", "smo-app");
   EXPECT_TRUE(std::regex_match(db, std::regex(R"(\{"password":"[a-zA-Z0-9]{12}"\})"))) << db;
-  EXPECT_EQ(Read("api-secret"), db);  // one value for both workloads of the block
+  EXPECT_EQ(Read("api-secret", "smo-app"), db);  // one value for both workloads of the block
   EXPECT_EQ(Read("old-secret").rfind("ERROR not found", 0), 0u);
   EXPECT_EQ(Read("plain"), "plain value with spaces");
   EXPECT_EQ(run.err.find("plain value"), std::string::npos) << run.err;
