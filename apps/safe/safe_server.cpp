@@ -111,7 +111,9 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
   Lifecycle lifecycle(**kernel, metrics, options.root_key.manual);
   std::unique_ptr<K8sSecretSync> k8s_sync;
   if (options.kubernetes.enabled) {
-    auto opened = K8sSecretSync::Open(options.kubernetes);
+    KubernetesOptions kubernetes = options.kubernetes;
+    kubernetes.store_namespace = StoreK8sNamespace(config, kernel::ProcessEnvironment());
+    auto opened = K8sSecretSync::Open(kubernetes);
     if (!opened.ok()) {
       kernel::LogError("safe", "cannot reach the Kubernetes API: {}", opened.status().ToString());
       return 1;

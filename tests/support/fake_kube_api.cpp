@@ -11,8 +11,10 @@
 #include <boost/beast/ssl.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "fake_kube_api_internal.hpp"
@@ -72,13 +74,38 @@ struct FakeKubeApi::Impl {
   int fail_status = 0;
   int fail_retry_after = -1;
   int drop_count = 0;
+  int stall_count = 0;
+  std::chrono::milliseconds stall_for{0};
+  StallPoint stall_point = StallPoint::kBeforeAnswer;
+  uint64_t stall_release = 0;  // bumped by ReleaseStalls()
+  std::condition_variable stall_cv;
   std::vector<RequestRecord> log;
   size_t accepted = 0;
+  size_t received = 0;
 
   void AcceptLoop();
   void Serve(tcp::socket socket);
   std::optional<Reply> Answer(const fake_kube::Call& call, const std::string& authorization);
+  // Counts a request in and takes one stall from the budget, if any is left.
+  std::optional<StallPoint> Receive();
+  // Waits out a stall; false when the server is stopping (then the request is not answered).
+  bool Stall();
 };
+
+std::optional<FakeKubeApi::StallPoint> FakeKubeApi::Impl::Receive() {
+  std::lock_guard lock(mu);
+  ++received;
+  if (stall_count <= 0) return std::nullopt;
+  --stall_count;
+  return stall_point;
+}
+
+bool FakeKubeApi::Impl::Stall() {
+  std::unique_lock lock(mu);
+  const uint64_t generation = stall_release;
+  stall_cv.wait_for(lock, stall_for, [&] { return stopping || stall_release != generation; });
+  return !stopping;
+}
 
 void FakeKubeApi::Impl::AcceptLoop() {
   for (;;) {
@@ -117,6 +144,8 @@ void FakeKubeApi::Impl::Serve(tcp::socket socket) {
                          std::string(req[http::field::accept]), req.body()};
     RequestRecord record{call.method, call.path, call.query,
                          std::string(req[http::field::authorization]), call.accept, call.body, 0};
+    const std::optional<StallPoint> stall = Receive();
+    if (stall == StallPoint::kBeforeAnswer && !Stall()) break;
     std::optional<Reply> reply;
     if (call.body.size() > kMaxRequestBody) {
       reply = StatusReply(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
@@ -136,7 +165,18 @@ void FakeKubeApi::Impl::Serve(tcp::socket socket) {
     res.body() = reply->body.dump();
     res.keep_alive(req.keep_alive());
     res.prepare_payload();
-    http::write(stream, res, ec);
+    if (stall == StallPoint::kMidBody) {
+      // The status line, the headers and half the body; then nothing until the stall ends.
+      std::ostringstream out;
+      out << res;
+      const std::string wire = out.str();
+      const size_t cut = wire.size() - res.body().size() / 2;
+      net::write(stream, net::buffer(wire.data(), cut), ec);
+      if (ec || !Stall()) break;
+      net::write(stream, net::buffer(wire.data() + cut, wire.size() - cut), ec);
+    } else {
+      http::write(stream, res, ec);
+    }
     if (!res.keep_alive()) break;
   }
   {
@@ -219,6 +259,7 @@ FakeKubeApi::~FakeKubeApi() {
     std::lock_guard lock(i.mu);
     i.stopping = true;
   }
+  i.stall_cv.notify_all();
   ::shutdown(i.acceptor.native_handle(), SHUT_RDWR);  // wakes the blocked accept
   i.accept_thread.join();
   beast::error_code ignored;
@@ -301,8 +342,27 @@ void FakeKubeApi::DropNext(int count) {
   impl_->drop_count = count;
 }
 
+void FakeKubeApi::StallNext(int count, std::chrono::milliseconds duration, StallPoint point) {
+  std::lock_guard lock(impl_->mu);
+  impl_->stall_count = count;
+  impl_->stall_for = duration;
+  impl_->stall_point = point;
+}
+
+void FakeKubeApi::ReleaseStalls() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stall_count = 0;
+    ++impl_->stall_release;
+  }
+  impl_->stall_cv.notify_all();
+}
+
 void FakeKubeApi::InterleaveWritesBeforeUpdates(int count) {
   impl_->state.InterleaveWritesBeforeUpdates(count);
+}
+void FakeKubeApi::CreateBeforeNextCreate(const std::string& ns, nlohmann::json secret) {
+  impl_->state.CreateBeforeNextCreate(ns, std::move(secret));
 }
 void FakeKubeApi::SetMaxPageSize(size_t n) { impl_->state.SetMaxPageSize(n); }
 void FakeKubeApi::ExpireNextContinueToken() { impl_->state.ExpireNextContinueToken(); }
@@ -320,6 +380,11 @@ void FakeKubeApi::Seed(const std::string& ns, nlohmann::json secret) {
 std::vector<FakeKubeApi::RequestRecord> FakeKubeApi::Requests() const {
   std::lock_guard lock(impl_->mu);
   return impl_->log;
+}
+
+size_t FakeKubeApi::ReceivedCount() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->received;
 }
 
 size_t FakeKubeApi::ConnectionCount() const {

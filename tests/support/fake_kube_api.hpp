@@ -13,8 +13,9 @@
 // the 1 MiB data limit, immutable fields), BadRequest (400), Unauthorized (401: bearer token
 // checked), Forbidden (403, per verb and name, on demand), RequestEntityTooLarge (413: 3 MiB
 // bodies), Expired (410: continue tokens, on demand). Faults on demand: the next N requests
-// answer 429 (with Retry-After) / 500 / 503, or their connection is dropped; concurrent writers
-// are simulated before updates. Every request is logged for assertions.
+// answer 429 (with Retry-After) / 500 / 503, or their connection is dropped, or they stall
+// (before the answer, or after the headers and half the body); concurrent writers are simulated
+// before updates and creates. Every request is logged for assertions.
 //
 // Not modelled: watch, patch, field selectors, set-based label selectors (in/notin: 400),
 // generateName, finalizers, server-side apply, the rest of the API.
@@ -25,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -86,9 +88,21 @@ class FakeKubeApi {
   void FailNext(int count, int status, int retry_after_seconds = -1);
   // The next `count` requests get no answer: their connection is closed after reading them.
   void DropNext(int count);
+  // Where a stalled request stops: before anything of the answer is sent (an API server or
+  // etcd that hangs), or after the status line, the headers and half the body.
+  enum class StallPoint { kBeforeAnswer, kMidBody };
+  // The next `count` requests stall for `duration` at `point` (a stand-in: a real
+  // API server cannot be made to hang on demand), then are answered as usual, if the client
+  // is still there. The destructor and ReleaseStalls() end stalls early.
+  void StallNext(int count, std::chrono::milliseconds duration,
+                 StallPoint point = StallPoint::kBeforeAnswer);
+  void ReleaseStalls();
   // Before each of the next `count` updates (PUT), another writer changes the target Secret
   // (adds an annotation, new resourceVersion), so that update meets a real 409 Conflict.
   void InterleaveWritesBeforeUpdates(int count);
+  // Before the next create (POST) in `ns`, `secret` is created there as if by someone else:
+  // a create of the same name then meets a real 409 AlreadyExists (a race made on demand).
+  void CreateBeforeNextCreate(const std::string& ns, nlohmann::json secret);
   // Lists return at most `n` items per page (0: as many as `limit` asks).
   void SetMaxPageSize(size_t n);
   // The next request that carries a continue token answers 410 Expired.
@@ -100,8 +114,11 @@ class FakeKubeApi {
   std::vector<std::string> Names(const std::string& ns) const;
   // Stores `secret` as if someone else had created it (uid, resourceVersion, timestamp added).
   void Seed(const std::string& ns, nlohmann::json secret);
+  // Answered (or dropped) requests; a stalled one shows once its stall ends.
   std::vector<RequestRecord> Requests() const;
   void ClearRequests();
+  // Requests read so far, stalled ones included (not reset by ClearRequests).
+  size_t ReceivedCount() const;
   // TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests).
   size_t ConnectionCount() const;
 

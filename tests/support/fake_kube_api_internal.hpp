@@ -97,6 +97,7 @@ class SecretsState {
   void Seed(const std::string& ns, nlohmann::json secret);
 
   void InterleaveWritesBeforeUpdates(int count);
+  void CreateBeforeNextCreate(const std::string& ns, nlohmann::json secret);
   void SetMaxPageSize(size_t n);
   void ExpireNextContinueToken();
 
@@ -114,6 +115,7 @@ class SecretsState {
   uint64_t resource_version_ = 1000;
   uint64_t uid_counter_ = 0;
   int interleave_updates_ = 0;
+  std::optional<std::pair<std::string, nlohmann::json>> create_first_;  // ns, object
   size_t max_page_ = 0;
   bool expire_next_continue_ = false;
 };

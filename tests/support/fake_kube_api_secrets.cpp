@@ -82,6 +82,13 @@ Reply SecretsState::Create(const std::string& ns, const Call& call) {
   }
   if (auto bad = CheckData(object, name)) return *bad;
   std::lock_guard lock(mu_);
+  if (create_first_ && create_first_->first == ns) {
+    json other = std::move(create_first_->second);
+    create_first_.reset();
+    if (!other.contains("metadata")) other["metadata"] = json::object();
+    CheckData(other, Text(other["metadata"], "name"));
+    StoreLocked(ns, std::move(other), false);
+  }
   if (objects_[ns].count(name) != 0) {
     return StatusReply(409, "AlreadyExists", "secrets \"" + name + "\" already exists", name);
   }
@@ -230,6 +237,11 @@ void SecretsState::Seed(const std::string& ns, json secret) {
   CheckData(secret, Text(secret["metadata"], "name"));
   std::lock_guard lock(mu_);
   StoreLocked(ns, std::move(secret), false);
+}
+
+void SecretsState::CreateBeforeNextCreate(const std::string& ns, nlohmann::json secret) {
+  std::lock_guard lock(mu_);
+  create_first_.emplace(ns, std::move(secret));
 }
 
 void SecretsState::InterleaveWritesBeforeUpdates(int count) {

@@ -15,6 +15,7 @@
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -149,7 +150,8 @@ void HttpsClient::ReturnIdle(std::unique_ptr<Connection> connection) {
 }
 
 StatusOr<HttpResponse> HttpsClient::Send(const HttpRequest& request, std::string_view bearer,
-                                         TransportError* failure) {
+                                         TransportError* failure,
+                                         std::optional<std::chrono::milliseconds> timeout) {
   const Impl& impl = *impl_;
   TransportError local;
   TransportError& fail = failure != nullptr ? *failure : local;
@@ -157,6 +159,17 @@ StatusOr<HttpResponse> HttpsClient::Send(const HttpRequest& request, std::string
   const auto where = [&](std::string_view what, const beast::error_code& ec) {
     return fmt::format("{} {}{}: {}: {}", request.method, server_, request.target, what,
                        ec.message());
+  };
+  // One deadline for the whole exchange, the replay on a stale connection included.
+  const auto budget = std::max(std::chrono::milliseconds(1),
+                               timeout ? std::min(*timeout, impl.options.timeout)
+                                       : impl.options.timeout);
+  const auto deadline = Clock::now() + budget;
+  const auto timed_out = [&](std::string_view during) {
+    return Unavailable(fmt::format("{} {}{}: timed out {}: no complete answer within the "
+                                   "request deadline of {} ms",
+                                   request.method, server_, request.target, during,
+                                   budget.count()));
   };
 
   http::request<Body, Fields> req{VerbOf(request.method), request.target, 11};
@@ -178,7 +191,6 @@ StatusOr<HttpResponse> HttpsClient::Send(const HttpRequest& request, std::string
   req.prepare_payload();
 
   for (int round = 0; round < 2; ++round) {
-    const auto deadline = Clock::now() + impl.options.timeout;
     std::unique_ptr<Connection> c = round == 0 ? TakeIdle() : nullptr;
     if (c == nullptr) {
       c = std::make_unique<Connection>(impl_->ctx);
@@ -207,6 +219,10 @@ StatusOr<HttpResponse> HttpsClient::Send(const HttpRequest& request, std::string
         beast::get_lowest_layer(c->stream).async_connect(
             endpoints, [handler](beast::error_code e, const tcp::endpoint&) mutable { handler(e); });
       });
+      if (ec == beast::error::timeout) {
+        fail = {TransportFailure::kRetryable, timed_out("connecting")};
+        return fail.status;
+      }
       if (ec) {
         fail = {TransportFailure::kRetryable, Unavailable(where("cannot connect", ec))};
         return fail.status;
@@ -225,8 +241,9 @@ StatusOr<HttpResponse> HttpsClient::Send(const HttpRequest& request, std::string
       });
       if (ec) {
         const long verify = SSL_get_verify_result(ssl);  // NOLINT(runtime/int)
-        if (ec == beast::error::timeout || ec == net::error::connection_reset ||
-            ec == net::error::eof) {
+        if (ec == beast::error::timeout) {
+          fail = {TransportFailure::kRetryable, timed_out("in the tls handshake")};
+        } else if (ec == net::error::connection_reset || ec == net::error::eof) {
           fail = {TransportFailure::kRetryable, Unavailable(where("tls handshake", ec))};
         } else if (verify != X509_V_OK) {
           fail = {TransportFailure::kPermanent,
@@ -248,9 +265,10 @@ StatusOr<HttpResponse> HttpsClient::Send(const HttpRequest& request, std::string
     beast::get_lowest_layer(c->stream).expires_at(deadline);
     beast::error_code ec =
         c->Run([&](auto handler) { http::async_write(c->stream, req, std::move(handler)); });
+    const bool sent = !ec;
     http::response_parser<Body, WipingAllocator<char>> parser;
     parser.body_limit(impl.options.max_response_bytes);
-    if (!ec) {
+    if (sent) {
       ec = c->Run([&](auto handler) {
         http::async_read(c->stream, c->buffer, parser, std::move(handler));
       });
@@ -263,6 +281,13 @@ StatusOr<HttpResponse> HttpsClient::Send(const HttpRequest& request, std::string
                           ec == net::ssl::error::stream_truncated);
       if (stale && round == 0) continue;
       ERR_clear_error();
+      if (ec == beast::error::timeout) {
+        fail = {TransportFailure::kRetryable,
+                timed_out(!sent               ? "sending the request"
+                          : parser.got_some() ? "reading the response"
+                                              : "waiting for the response")};
+        return fail.status;
+      }
       if (ec.category() == net::error::get_ssl_category()) {
         fail = {TransportFailure::kPermanent,
                 Unavailable(where("tls error", ec) +

@@ -27,6 +27,9 @@ std::chrono::milliseconds ParseRetryAfter(std::string_view header) {
 StatusOr<std::unique_ptr<KubeClient>> KubeClient::Create(ClusterConfig config, Options options) {
   std::unique_ptr<KubeClient> client(new KubeClient());
   if (options.retry.max_attempts < 1) options.retry.max_attempts = 1;
+  if (options.retry.total_budget.count() < 1) {
+    options.retry.total_budget = std::chrono::milliseconds(1);
+  }
   client->options_ = std::move(options);
   client->server_ = config.ServerUrl();
   client->base_path_ = config.base_path;
@@ -60,15 +63,45 @@ std::chrono::milliseconds KubeClient::Backoff(int attempt, std::chrono::millisec
   return std::max(wait, std::min(retry_after, p.max_retry_after));
 }
 
-StatusOr<ApiResponse> KubeClient::Call(HttpRequest request) {
+StatusOr<ApiResponse> KubeClient::Call(HttpRequest request,
+                                       std::optional<Clock::time_point> deadline) {
   request.target = base_path_ + request.target;
+  const Clock::time_point start = Now();
+  Clock::time_point give_up = start + options_.retry.total_budget;
+  if (deadline && *deadline < give_up) give_up = *deadline;
+  const auto budget = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - start);
+  const auto left = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(give_up - Now());
+  };
+  // Says why the call stopped when time, not max_attempts, ended it.
+  int sends = 0;  // a 401 re-send included, unlike attempts
+  const auto out_of_time = [&](int attempts, const Status& last) {
+    if (sends == 0) {
+      return Unavailable(fmt::format("{} {}: not sent: the operation's deadline had passed",
+                                     request.method, request.target));
+    }
+    return Unavailable(fmt::format(
+        "{} {}: gave up after {} attempt{}: the call's time budget of {} ms is spent; the last "
+        "one failed: {}",
+        request.method, request.target, attempts, attempts == 1 ? "" : "s",
+        std::max<int64_t>(0, budget.count()), last.message()));
+  };
   bool token_reread = false;
   Status last_error;
   for (int attempt = 1;; ++attempt) {
+    const auto remaining = left();
+    // Only a deadline the caller let pass before this call (or one spent by a 401 and the
+    // token re-read) ends here; a retry is not started without time for it (below).
+    if (remaining.count() <= 0) {
+      return out_of_time(std::max(attempt - 1, 1), last_error.ok() ? Unavailable("401 Unauthorized")
+                                                                    : last_error);
+    }
     // A copy, so that concurrent calls do not wait on each other behind the token's lock.
     VSECM_ASSIGN_OR_RETURN(kernel::SecretBytes token, token_->Current());
     TransportError failure;
-    StatusOr<HttpResponse> response = http_->Send(request, token.ExposeText(), &failure);
+    ++sends;
+    StatusOr<HttpResponse> response = http_->Send(request, token.ExposeText(), &failure,
+                                                  std::min(remaining, options_.request_timeout));
     token.Reset();
     std::chrono::milliseconds retry_after{0};
     if (response.ok()) {
@@ -99,6 +132,15 @@ StatusOr<ApiResponse> KubeClient::Call(HttpRequest request) {
       last_error = response.status();
     }
     const auto wait = Backoff(attempt, retry_after);
+    if (wait >= left()) {
+      // No time for the wait and another send: stop now rather than after the budget.
+      if (response.ok()) {
+        ApiResponse out{std::move(response).value(), attempt};
+        out.budget_spent = std::max(budget, std::chrono::milliseconds(0));
+        return out;
+      }
+      return out_of_time(attempt, last_error);
+    }
     Log(kernel::LogLevel::kWarn,
         fmt::format("{} {}: {}; attempt {} of {}, retrying in {} ms", request.method,
                     request.target, last_error.message(), attempt, options_.retry.max_attempts,

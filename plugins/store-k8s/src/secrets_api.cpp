@@ -69,6 +69,10 @@ Status ErrorFor(std::string_view verb, std::string_view ns, std::string_view nam
       break;
   }
   if (code == 429 || code >= 500) {
+    if (r.budget_spent.count() > 0) {
+      return Unavailable(fmt::format("{} (gave up after {} attempts: the call's time budget of "
+                                     "{} ms is spent)", m, r.attempts, r.budget_spent.count()));
+    }
     return Unavailable(fmt::format("{} (gave up after {} attempts)", m, r.attempts));
   }
   return Internal(std::move(m));
@@ -116,7 +120,7 @@ StatusOr<ApiResponse> SecretsApi::Send(std::string_view method, std::string targ
   request.accept = accept;
   request.body = body;
   if (!body.empty()) request.content_type = kJson;
-  return client_.Call(std::move(request));
+  return client_.Call(std::move(request), deadline_);
 }
 
 StatusOr<Secret> SecretsApi::Get(std::string_view ns, std::string_view name) {

@@ -46,6 +46,7 @@ TEST(StoreK8sPluginTest, DescriptorDeclaresItsConfiguration) {
   EXPECT_STREQ(fields.at("backup_count")->default_value, "3");
   EXPECT_STREQ(fields.at("backup_count")->env, "VSECM_SAFE_SECRET_BACKUP_COUNT");
   EXPECT_EQ(fields.at("request_timeout_ms")->type, VSECM_CONFIG_INTEGER);
+  EXPECT_STREQ(fields.at("retry_budget_ms")->default_value, "30000");
 }
 
 TEST(StoreK8sPluginTest, PutGetRemoveListAndTheObjectItWrites) {

@@ -169,6 +169,15 @@ is svidDir; with the Workload API they read SPIFFE_ENDPOINT_SOCKET and need no f
 {{- if and .Values.example.enabled .Values.identity.clusterSpiffeIds.enabled .Values.identity.clusterSpiffeIds.workloads.enabled (not (has .Values.example.namespace .Values.identity.clusterSpiffeIds.workloads.namespaces)) }}
 {{- fail (printf "example.namespace: %s is not in identity.clusterSpiffeIds.workloads.namespaces, so the example would get no identity" .Values.example.namespace) }}
 {{- end }}
+{{- $storeNamespace := .Values.safe.store.k8s.namespace | default .Release.Namespace }}
+{{- range .Values.safe.k8sSecretNamespaces }}
+{{- if eq . $.Release.Namespace }}
+{{- fail (printf "safe.k8sSecretNamespaces: %s is the release namespace, where the Safe keeps its root key Secret; a Role for `k8s:` secrets there would let the Safe write every Secret in it, so keep `k8s:` secrets in the workloads' namespaces" .) }}
+{{- end }}
+{{- if and (eq $.Values.safe.store.plugin "k8s") (eq . $storeNamespace) }}
+{{- fail (printf "safe.k8sSecretNamespaces: %s is the k8s store's namespace (safe.store.k8s.namespace), where it keeps its records; the Safe never writes `k8s:` secrets there" .) }}
+{{- end }}
+{{- end }}
 {{- if and .Values.spire.enabled (eq .Values.identity.source "workloadApi") (not (hasSuffix (printf "/%s" .Values.spire.agent.socketName) .Values.identity.spiffeSocket)) }}
 {{- fail (printf "identity.spiffeSocket: %s does not name the SPIRE agent's socket %s" .Values.identity.spiffeSocket .Values.spire.agent.socketName) }}
 {{- end }}

@@ -85,6 +85,8 @@ class K8sStore final : public sdk::StorePlugin {
        "first wait between retries (doubled each time, with jitter)"},
       {"retry_max_backoff_ms", VSECM_CONFIG_INTEGER, 0, "10000", nullptr,
        "longest wait between retries (Retry-After may ask for up to 30 s)"},
+      {"retry_budget_ms", VSECM_CONFIG_INTEGER, 0, "30000", nullptr,
+       "the most one store operation may take, every request, retry and wait included"},
       {"token_recheck_seconds", VSECM_CONFIG_INTEGER, 0, "60", nullptr,
        "how often the token file is checked for rotation (a 401 re-reads it at once)"},
   };
@@ -119,6 +121,8 @@ class K8sStore final : public sdk::StorePlugin {
         host.ConfigInt("retry_initial_backoff_ms", 200), 0, 600000, "retry_initial_backoff_ms"));
     options.retry.max_backoff = std::chrono::milliseconds(
         Bounded(host.ConfigInt("retry_max_backoff_ms", 10000), 0, 600000, "retry_max_backoff_ms"));
+    options.retry.total_budget = std::chrono::milliseconds(
+        Bounded(host.ConfigInt("retry_budget_ms", 30000), 100, 3600000, "retry_budget_ms"));
     options.log = [host](kernel::LogLevel level, std::string_view m) { host.Log(ToSdk(level), m); };
     auto client = KubeClient::Create(std::move(cluster).value(), std::move(options));
     if (!client.ok()) throw StatusError(client.status());
@@ -137,8 +141,10 @@ class K8sStore final : public sdk::StorePlugin {
           ciphertext.size(), kMaxSecretDataBytes));
     }
     const std::string object = EncodeRecordName(prefix_, name);
+    // One budget for the whole read-modify-write, conflict retries included.
+    SecretsApi api(*client_, client_->DeadlineAfter(client_->retry_policy().total_budget));
     for (int attempt = 0; attempt <= kConflictRetries; ++attempt) {
-      auto current = api_->Get(namespace_, object);
+      auto current = api.Get(namespace_, object);
       if (!current.ok() && current.status().code() != StatusCode::kNotFound) {
         return current.status();
       }
@@ -148,7 +154,7 @@ class K8sStore final : public sdk::StorePlugin {
         fresh.metadata.labels = {{kManagedByLabel, "vsecm"}, {kKindLabel, kKindValue}};
         fresh.metadata.annotations = {{kNameAnnotation, std::string(name)}};
         fresh.data.emplace(kRecordKey, kernel::SecretBytes::CopyOf(ciphertext));
-        auto created = api_->Create(namespace_, fresh);
+        auto created = api.Create(namespace_, fresh);
         if (created.ok()) return Status::Ok();
         if (created.status().code() == StatusCode::kAlreadyExists) {  // raced another writer
           ConflictPause(attempt);
@@ -159,7 +165,7 @@ class K8sStore final : public sdk::StorePlugin {
       Secret secret = std::move(current).value();
       VSECM_RETURN_IF_ERROR(CheckOwned(secret, name));
       Rotate(secret, ciphertext);
-      auto replaced = api_->Replace(namespace_, secret);
+      auto replaced = api.Replace(namespace_, secret);
       if (replaced.ok()) return Status::Ok();
       if (!IsConflict(replaced.status())) return replaced.status();
       ConflictPause(attempt);

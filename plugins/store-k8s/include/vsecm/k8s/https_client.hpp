@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,9 +68,15 @@ class HttpsClient {
 
   // Sends one request with `bearer` (empty: no Authorization header). On a transport failure
   // returns an error and sets *failure (when given) to say whether a retry can help. A kept-
-  // alive connection that the server had closed is replaced transparently, once.
+  // alive connection that the server had closed is replaced transparently, once, within the
+  // same deadline. The deadline is `timeout` (when given and shorter than Options::timeout)
+  // from now, and covers connect, TLS handshake, writing the request and reading the whole
+  // response, body included: a server that answers headers and then stalls runs into it too.
+  // Name resolution (a host name, not an IP literal) is bounded by the system resolver's own
+  // timeouts instead.
   StatusOr<HttpResponse> Send(const HttpRequest& request, std::string_view bearer,
-                              TransportError* failure = nullptr);
+                              TransportError* failure = nullptr,
+                              std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   const std::string& server() const noexcept { return server_; }
 

@@ -54,7 +54,12 @@ bool IsConflict(const Status& status);
 
 class SecretsApi {
  public:
-  explicit SecretsApi(KubeClient& client) : client_(client) {}
+  // With `deadline` (KubeClient::DeadlineAfter), every call made through this object ends by
+  // then: one budget for an operation of several calls. SecretsApi is cheap; make one per
+  // operation for that.
+  explicit SecretsApi(KubeClient& client,
+                      std::optional<KubeClient::Clock::time_point> deadline = std::nullopt)
+      : client_(client), deadline_(deadline) {}
 
   StatusOr<Secret> Get(std::string_view ns, std::string_view name);
   // Creates `secret` (its metadata.resourceVersion must be empty); returns what was stored.
@@ -80,6 +85,7 @@ class SecretsApi {
                                        bool metadata_only);
 
   KubeClient& client_;
+  std::optional<KubeClient::Clock::time_point> deadline_;
 };
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters pass).
