@@ -209,6 +209,24 @@ Response SafeApi::Upsert(Request& request, const kernel::Caller& caller) {
       !(body->namespaces.size() == 1 && body->namespaces.front() == "default");
   upsert.namespaces = body->namespaces.empty() ? std::vector<std::string>{"default"}
                                                : std::move(body->namespaces);
+  // A `k8s:` secret whose Kubernetes Secrets the Safe may not write is refused before anything
+  // is stored (K8sSecretSync::Apply checks again before each write).
+  if (k8s_ != nullptr) {
+    for (const std::string& name : upsert.workloads) {
+      if (!k8s_->Applies(name)) continue;
+      Status target = k8s_->CheckTarget(name, upsert.namespaces);
+      if (target.code() == StatusCode::kInvalidArgument ||
+          target.code() == StatusCode::kFailedPrecondition) {
+        return Refuse(caller, kSentinelSecrets, target.message());
+      }
+      if (!target.ok()) {
+        return ErrorResponse(StatusFor(target),
+                             fmt::format("\"{}\" is not stored: its Kubernetes Secrets cannot be "
+                                         "checked: {}",
+                                         name, target.message()));
+      }
+    }
+  }
   upsert.template_text = std::move(body->template_text);
   upsert.format = std::move(body->format);
   upsert.not_before = body->not_before;

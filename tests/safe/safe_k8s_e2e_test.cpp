@@ -181,19 +181,22 @@ TEST_F(SafeK8sE2eTest, AForeignSecretIsNeitherUpdatedNorDeleted) {
   EXPECT_FALSE(kube_.Get("billing", "shared").has_value()) << "VSecM's own copy is deleted";
 }
 
-// Needs SafeApi::Upsert to call K8sSecretSync::CheckTarget before registry.Upsert (owned by the
-// API's maintainer; see the k8s-hardening report). Enable it with that change: a refused target
-// must be a 400 that stores nothing and is in the audit journal.
-TEST_F(SafeK8sE2eTest, DISABLED_ARefusedTargetIsA400ThatStoresNothingAndIsAudited) {
+// The upsert checks every `k8s:` target before the registry stores anything: a refused target
+// is a 400 that names the Secret, stores nothing and is in the audit journal.
+TEST_F(SafeK8sE2eTest, ARefusedTargetIsA400ThatStoresNothingAndIsAudited) {
   kube_.Seed("apps", Foreign("db-creds"));
   const struct {
+    const char* name;
     const char* body;
     const char* names;
   } cases[] = {
-      {R"({"workloads":["k8s:vsecm-root-key"],"namespaces":["vsecm-system"],"value":"x"})",
+      {"a k8s: secret over the root key Secret",
+       R"({"workloads":["k8s:vsecm-root-key"],"namespaces":["vsecm-system"],"value":"x"})",
        "vsecm-system/vsecm-root-key"},
-      {R"({"workloads":["k8s:db-creds"],"namespaces":["apps"],"value":"x"})", "apps/db-creds"},
-      {R"({"workloads":["k8s:app-config"],"namespaces":["vsecm-system"],"value":"x"})",
+      {"a k8s: secret over a Secret VSecM does not own",
+       R"({"workloads":["k8s:db-creds"],"namespaces":["apps"],"value":"x"})", "apps/db-creds"},
+      {"a k8s: secret in the Safe's own namespace",
+       R"({"workloads":["k8s:app-config"],"namespaces":["vsecm-system"],"value":"x"})",
        "vsecm-system/app-config"},
   };
   for (const auto& c : cases) {
@@ -201,6 +204,9 @@ TEST_F(SafeK8sE2eTest, DISABLED_ARefusedTargetIsA400ThatStoresNothingAndIsAudite
     EXPECT_EQ(put.status, 400) << c.names << ": " << put.body;
     EXPECT_THAT(put.body, HasSubstr(c.names));
     EXPECT_TRUE(AuditHas(safe_, c.names)) << "no audit entry names " << c.names;
+    auto err = nlohmann::json::parse(put.body, nullptr, false);
+    PrintMatrixRow(c.name, "POST /sentinel/v1/secrets", std::to_string(put.status),
+                   err.is_object() && err.contains("err") ? err["err"].get<std::string>() : put.body);
   }
   HttpAnswer list = Sentinel("GET", "");
   ASSERT_EQ(list.status, 200) << list.body;
