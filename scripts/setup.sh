@@ -13,7 +13,6 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # SPIFFE Workload API
   curl                                          # end-to-end tests: a stock mTLS client
   yamllint python3-yaml                         # Helm chart checks
-  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v2-dev  # render the chart as Helm does
   libgtest-dev libgmock-dev                     # GoogleTest
   age                                           # the stock age CLI, for interoperability tests
   clang libclang-rt-14-dev                      # libFuzzer targets
@@ -36,4 +35,14 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "setup: all ${#packages[@]} packages present"
+fi
+
+# Real peers: the programs the tests run against, built from their Go modules at pinned
+# versions, once per machine (scripts/peers/; one line per peer). The Docker images' build stage
+# copies this script alone and needs none of them: without scripts/peers/ they are not built.
+peers=$(dirname "${BASH_SOURCE[0]}")/peers
+if [[ -d $peers ]]; then
+  bash "$peers/helm.sh"
+else
+  echo "setup: no $peers here (a Docker build stage): real peers not built"
 fi

@@ -6,8 +6,8 @@
 #
 #   VSECM_PEER_CACHE   the cache (default /var/cache/vsecm-peers)
 #
-# The Go toolchain: the newest one installed (/usr/local/go is Go 1.26 here; Debian's golang-go,
-# which the chart's template checks use, is older and cannot build these modules).
+# The Go toolchain: /usr/local/go when installed (Go 1.26 here), else the go on PATH (Debian
+# bookworm's golang-go is Go 1.19, too old for these modules).
 
 VSECM_PEER_CACHE=${VSECM_PEER_CACHE:-/var/cache/vsecm-peers}
 
@@ -45,19 +45,27 @@ go_build_tools() {
   fi
   local go
   go=$(peer_go)
+  if [[ -z $go ]]; then
+    echo "peers: no Go toolchain to build $name $version (expected /usr/local/go/bin/go)" >&2
+    return 1
+  fi
   local started=$SECONDS
   echo "peers: building $name $version (${packages[*]}) with $("$go" version | cut -d' ' -f3)"
   rm -rf "$dir"
   mkdir -p "$dir/src" "$dir/bin"
+  # Each step checked explicitly: set -e would be ignored here when the caller calls this
+  # function in a condition (if, ||), and a failed build must never get the stamp.
   (
-    set -euo pipefail
-    cd "$dir/src"
+    cd "$dir/src" || exit 1
     export GOFLAGS=-buildvcs=false GOTOOLCHAIN=local CGO_ENABLED=${CGO_ENABLED:-1}
-    "$go" mod init "vsecm.local/peers/$name" >/dev/null 2>&1
-    for r in "${replaces[@]}"; do "$go" mod edit -replace "$r"; done
-    for p in "${packages[@]}"; do "$go" get -tool "$p@${module#*@}"; done
+    "$go" mod init "vsecm.local/peers/$name" >/dev/null 2>&1 || exit 1
+    for r in "${replaces[@]}"; do "$go" mod edit -replace "$r" || exit 1; done
+    for p in "${packages[@]}"; do "$go" get -tool "$p@${module#*@}" || exit 1; done
     GOBIN=$dir/bin "$go" install "${packages[@]}"
-  )
+  ) || {
+    echo "peers: building $name $version failed after $((SECONDS - started)) s" >&2
+    return 1
+  }
   touch "$dir/.built"
   echo "peers: built $name $version in $((SECONDS - started)) s"
 }

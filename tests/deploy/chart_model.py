@@ -1,12 +1,11 @@
-"""Loads a Helm chart from disk and renders its templates approximately (see pseudo_render)."""
+"""Loads a Helm chart's files from disk (the rules' view of the chart as written), plus the
+helpers the rules share: a report of problems and a strict YAML loader."""
 
 import os
-import re
 
 import yaml
 
-import condition_eval
-import pseudo_render
+import template_scan
 
 
 class Report:
@@ -53,13 +52,9 @@ def load_yaml(text):
     return yaml.load(text, Loader=_StrictLoader)
 
 
-class RenderedFile:
-    def __init__(self, rel, text, documents, error):
-        self.rel, self.text, self.documents, self.error = rel, text, documents, error
-
-
 class Chart:
-    MODES = ("defaults", "first-branch")
+    """The chart's files as written: values.yaml, values.schema.json, Chart.yaml and the
+    templates' sources (scanned for .Values references, never rendered here: Helm renders)."""
 
     def __init__(self, chart_dir, report):
         self.dir = chart_dir
@@ -67,20 +62,18 @@ class Chart:
         self.values_text = self._read("values.yaml")
         self.values = load_yaml(self.values_text) or {}
         self.chart_text = self._read("Chart.yaml")
+        self.schema_text = None
+        if os.path.exists(os.path.join(chart_dir, "values.schema.json")):
+            self.schema_text = self._read("values.schema.json")
         self.templates = {}   # rel path -> source
         self.items = {}       # rel path -> tokens
-        self.trees = {}       # rel path -> parsed tree
-        self.defines = {}
         for rel in self._template_files():
             src = self._read(rel)
             self.templates[rel] = src
             try:
-                self.items[rel] = pseudo_render.tokenize(src, rel)
-                self.trees[rel] = pseudo_render.parse(self.items[rel], rel)
-                pseudo_render.collect_defines(self.trees[rel], self.defines, rel)
-            except pseudo_render.TemplateError as e:
+                self.items[rel] = template_scan.tokenize(src, rel)
+            except template_scan.TemplateError as e:
                 report.error(f"{e.name}:{e.line}", e.message)
-        self.rendered = {mode: self._render(mode) for mode in self.MODES}
 
     def _read(self, rel):
         with open(os.path.join(self.dir, rel), encoding="utf-8") as f:
@@ -96,51 +89,16 @@ class Chart:
 
     def manifest_files(self):
         """Templates that produce manifests (not helpers, not NOTES.txt)."""
-        return [rel for rel in self.trees
+        return [rel for rel in self.templates
                 if not os.path.basename(rel).startswith("_") and not rel.endswith("NOTES.txt")]
-
-    def _render(self, mode):
-        evaluator = condition_eval.Evaluator(self.values) if mode == "defaults" else None
-        renderer = pseudo_render.Renderer(self.defines, evaluator)
-        out = {}
-        for rel in self.manifest_files():
-            try:
-                text = renderer.render(self.trees[rel], rel)
-            except pseudo_render.TemplateError as e:
-                self.report.error(f"{e.name}:{e.line}", e.message)
-                continue
-            try:
-                docs = [d for d in load_yaml_documents(text) if d is not None]
-                out[rel] = RenderedFile(rel, text, docs, None)
-            except yaml.YAMLError as e:
-                out[rel] = RenderedFile(rel, text, [], e)
-        return out
-
-    def documents(self, mode, include_spire=True):
-        for rel, rendered in sorted(self.rendered[mode].items()):
-            if not include_spire and rel.startswith(os.path.join("templates", "spire")):
-                continue
-            for doc in rendered.documents:
-                if isinstance(doc, dict):
-                    yield rel, doc
 
     def values_references(self):
         """(dotted path, file, line) of every .Values reference in templates and NOTES.txt."""
         refs = []
         for rel, items in self.items.items():
-            for path, line in pseudo_render.values_references(items):
+            for path, line in template_scan.values_references(items):
                 refs.append((path, rel, line))
         return refs
-
-    def string_literals(self):
-        """(literal, file, line) of every double-quoted literal inside template actions."""
-        out = []
-        for rel, items in self.items.items():
-            for item in items:
-                if isinstance(item, pseudo_render.Action) and not item.comment:
-                    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"', item.text):
-                        out.append((m.group(1).encode().decode("unicode_escape"), rel, item.line))
-        return out
 
 
 def value_paths(values, prefix=""):

@@ -1,5 +1,6 @@
-"""Rules about the chart's files: Chart.yaml, values.yaml (documented, referenced, used,
-yamllint-clean), README.md's values table, and the templates' YAML once rendered."""
+"""Rules about the chart's files (Chart.yaml, values.yaml documented, referenced, used and
+yamllint-clean, README.md's values table, crds/) and about the objects `helm template` renders
+(apiVersion, kind and name, unique, namespaced where they must be, every template covered)."""
 
 import glob
 import os
@@ -105,32 +106,31 @@ def check_yamllint(chart, report):
             report.error("yamllint", line)
 
 
-def check_rendered_yaml(chart, report):
-    """Every manifest template is valid YAML in both render modes; every document is an object."""
+def check_rendered_documents(rendered, report):
+    """Every document `helm template` renders is an object with apiVersion, kind and a name."""
     count = 0
-    for mode, files in chart.rendered.items():
-        for rel, rendered in sorted(files.items()):
-            if rendered.error is not None:
-                mark = getattr(rendered.error, "problem_mark", None)
-                excerpt = ""
-                if mark is not None:
-                    lines = rendered.text.splitlines()
-                    lo, hi = max(0, mark.line - 2), min(len(lines), mark.line + 2)
-                    excerpt = "\n      | " + "\n      | ".join(lines[lo:hi])
-                report.error(rel, f"not valid YAML once rendered ({mode} mode): "
-                             f"{str(rendered.error).splitlines()[0]}{excerpt}")
-                continue
-            for doc in rendered.documents:
+    for mode in rendered.MODES:
+        for rel, docs in sorted(rendered.renders[mode].items()):
+            for doc in docs:
                 count += 1
                 if not isinstance(doc, dict):
-                    report.error(rel, f"a document is not a mapping ({mode} mode)")
+                    report.error(rel, f"a document is not a mapping ({mode})")
                     continue
                 for key in ("apiVersion", "kind"):
                     if not doc.get(key):
-                        report.error(rel, f"a document has no {key} ({mode} mode)")
+                        report.error(rel, f"a document has no {key} ({mode})")
                 if not (doc.get("metadata") or {}).get("name"):
-                    report.error(rel, f"{doc.get('kind')} has no metadata.name ({mode} mode)")
+                    report.error(rel, f"{doc.get('kind')} has no metadata.name ({mode})")
     return count
+
+
+def check_template_coverage(rendered, report):
+    """Every manifest template renders at least one object in some scenario, so that the rules
+    see every template's output: a template no scenario renders needs a scenario that turns it on."""
+    seen = {rel for mode in rendered.MODES for rel, docs in rendered.renders[mode].items() if docs}
+    for rel in rendered.chart.manifest_files():
+        if rel not in seen:
+            report.error(rel, "no scenario in tests/deploy/scenarios/ renders it; add one that does")
 
 
 def check_unique_objects(chart, report):
@@ -140,8 +140,6 @@ def check_unique_objects(chart, report):
         for rel, doc in chart.documents(mode):
             meta = doc.get("metadata") or {}
             key = (doc.get("kind"), meta.get("namespace"), meta.get("name"))
-            if "TPL" in str(key[2] or "TPL"):
-                continue
             if key in seen:
                 report.error(rel, f"{key[0]} {key[2]} is also defined in {seen[key]} ({mode})")
             seen[key] = rel
@@ -174,20 +172,22 @@ def check_file_names(chart, report):
             report.error(required, "missing (part of the layout Helm users expect)")
 
 
+def comment_above(lines, line_no):
+    """The "# -- ..." comment block above values.yaml's line line_no, as one line of text."""
+    block = []
+    i = line_no - 1
+    while i >= 0 and lines[i].strip().startswith("#"):
+        block.insert(0, lines[i].strip().lstrip("#").strip())
+        i -= 1
+    text = " ".join(block)
+    return text[2:].strip() if text.startswith("--") else text
+
+
 def values_table(chart):
     """README.md's values table (Markdown), from values.yaml's comments: `check_chart.py --values-table`."""
     lines = chart.values_text.splitlines()
     root = yaml.compose(chart.values_text)
     rows = ["| value | default | meaning |", "| --- | --- | --- |"]
-
-    def comment_above(line_no):
-        block = []
-        i = line_no - 1
-        while i >= 0 and lines[i].strip().startswith("#"):
-            block.insert(0, lines[i].strip().lstrip("#").strip())
-            i -= 1
-        text = " ".join(block)
-        return text[2:].strip() if text.startswith("--") else text
 
     def walk(node, prefix):
         for key_node, value_node in node.value:
@@ -198,7 +198,7 @@ def values_table(chart):
             found, value = lookup(chart.values, path)
             default = yaml.safe_dump(value, default_flow_style=True, width=1000).strip()
             default = default[:-4].strip() if default.endswith("...") else default
-            meaning = comment_above(key_node.start_mark.line).replace("|", "\\|")
+            meaning = comment_above(lines, key_node.start_mark.line).replace("|", "\\|")
             rows.append(f"| `{path}` | `{default}` | {meaning} |")
 
     walk(root, "")

@@ -194,35 +194,52 @@ def check_rbac(chart, report):
                                  "on the root key Secret by resourceNames")
 
 
-_ID_TEMPLATE = re.compile(
-    r"^spiffe://%s/workload/(%s|\{\{ index \.PodMeta\.Labels \"app\.kubernetes\.io/name\" \}\})"
-    r"/ns/\{\{ \.PodMeta\.Namespace \}\}"
-    r"/sa/\{\{ \.PodSpec\.ServiceAccountName \}\}"
-    r"/n/\{\{ \.PodMeta\.Name \}\}$")
+_ID_TEMPLATE = (r"spiffe://{td}/workload/{name}/ns/\{{\{{ \.PodMeta\.Namespace \}}\}}"
+                r"/sa/\{{\{{ \.PodSpec\.ServiceAccountName \}}\}}/n/\{{\{{ \.PodMeta\.Name \}}\}}")
+_WORKLOAD_NAME = r'\{\{ index \.PodMeta\.Labels "app\.kubernetes\.io/name" \}\}'
+# VSecM's default ID patterns (the Safe's environment) for a trust domain and the release namespace.
 _ID_PATTERNS = {
-    "^spiffe://%s/workload/vsecm-safe/ns/%s/sa/vsecm-safe/n/[^/]+$",
-    "^spiffe://%s/workload/vsecm-sentinel/ns/%s/sa/vsecm-sentinel/n/[^/]+$",
-    "^spiffe://%s/workload/[^/]+/ns/[^/]+/sa/[^/]+/n/[^/]+$",
-    "^spiffe://%s/workload/([^/]+)/ns/[^/]+/sa/[^/]+/n/[^/]+$",
+    "VSECM_SPIFFEID_PREFIX_SAFE": ("safeSpiffeIdPattern",
+                                   "^spiffe://{td}/workload/vsecm-safe/ns/{ns}/sa/vsecm-safe/n/[^/]+$"),
+    "VSECM_SPIFFEID_PREFIX_SENTINEL": ("sentinelSpiffeIdPattern",
+                                       "^spiffe://{td}/workload/vsecm-sentinel/ns/{ns}/sa/vsecm-sentinel/n/[^/]+$"),
+    "VSECM_SPIFFEID_PREFIX_WORKLOAD": ("workloadSpiffeIdPattern",
+                                       "^spiffe://{td}/workload/[^/]+/ns/[^/]+/sa/[^/]+/n/[^/]+$"),
+    "VSECM_WORKLOAD_NAME_REGEXP": ("workloadNameRegExp",
+                                   "^spiffe://{td}/workload/([^/]+)/ns/[^/]+/sa/[^/]+/n/[^/]+$"),
 }
 
 
-def check_spiffe_ids(chart, report):
-    """The ClusterSPIFFEID templates and the SVID patterns follow VSecM's ID scheme."""
-    templates, patterns = 0, set()
-    for literal, rel, line in chart.string_literals():
-        if literal.startswith("spiffe://"):
-            templates += 1
-            if not _ID_TEMPLATE.match(literal):
-                report.error(f"{rel}:{line}", f"SPIFFE ID template {literal!r} is not VSecM's "
-                             "spiffe://TD/workload/NAME/ns/{{ .PodMeta.Namespace }}/sa/.../n/... scheme")
-        elif literal.startswith("^spiffe://"):
-            patterns.add(literal)
-    if templates < 2:
-        report.error("templates", "expected the ClusterSPIFFEID templates (Safe/Sentinel and workloads)")
-    for missing in sorted(_ID_PATTERNS - patterns):
-        report.error("templates/_helpers.tpl", f"VSecM's default ID pattern {missing} is not derived")
-    kinds = [d for _, d in chart.documents("defaults") if d.get("kind") == "ClusterSPIFFEID"]
+def check_spiffe_ids(rendered, report, namespace):
+    """The rendered ClusterSPIFFEIDs follow VSecM's ID scheme (spiffe://TD/workload/NAME/ns/...
+    /sa/.../n/..., NAME the object's own for the Safe and Sentinel, the pod's name label for
+    workloads), and the Safe's ID patterns are VSecM's wherever the values leave them derived."""
+    for mode in rendered.MODES:
+        _, sts = _find(rendered, mode, "StatefulSet", "vsecm-safe")
+        safe = next((c for c in (((sts or {}).get("spec") or {}).get("template") or {})
+                     .get("spec", {}).get("containers") or [] if c.get("name") == "safe"), {})
+        env = {e.get("name"): e.get("value") for e in safe.get("env") or [] if isinstance(e, dict)}
+        td = env.get("SPIFFE_TRUST_DOMAIN") or ""
+        overrides = (rendered.scenario_values.get(mode) or {}).get("identity") or {}
+        for var, (value_key, pattern) in _ID_PATTERNS.items():
+            if overrides.get(value_key):
+                continue
+            want = pattern.format(td=td, ns=namespace)
+            if env.get(var) != want:
+                report.error(f"templates/_helpers.tpl ({mode})", f"the Safe's {var} is "
+                             f"{env.get(var)!r}, not VSecM's default ID pattern {want!r}")
+        for rel, doc in rendered.documents(mode):
+            if doc.get("kind") != "ClusterSPIFFEID":
+                continue
+            name = (doc.get("metadata") or {}).get("name")
+            template = (doc.get("spec") or {}).get("spiffeIDTemplate") or ""
+            expected = re.escape(name) if name in ("vsecm-safe", "vsecm-sentinel") else _WORKLOAD_NAME
+            if not re.fullmatch(_ID_TEMPLATE.format(td=re.escape(td), name=expected), template):
+                report.error(f"{rel} ({mode})", f"ClusterSPIFFEID {name}: SPIFFE ID template "
+                             f"{template!r} is not VSecM's spiffe://TD/workload/NAME/ns/"
+                             "{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}/n/"
+                             "{{ .PodMeta.Name }} scheme")
+    kinds = [d for _, d in rendered.documents("defaults") if d.get("kind") == "ClusterSPIFFEID"]
     if len(kinds) < 3:
         report.error("templates", f"expected 3 ClusterSPIFFEIDs by default, found {len(kinds)}")
 
