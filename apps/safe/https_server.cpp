@@ -1,168 +1,27 @@
 #include "https_server.hpp"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <mutex>
 #include <optional>
 #include <set>
 
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <fmt/format.h>
 
-#include "api_json.hpp"
+#include "https_session.hpp"
 #include "vsecm/kernel/log.hpp"
 
 namespace vsecm::safe {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
 namespace net = boost::asio;
-namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
-
-namespace {
-
-// Asio has already taken OpenSSL's error off the thread's queue and into `ec`, so a reason that
-// says no more than "the handshake failed" is completed with it ("peer did not return a
-// certificate", "stream truncated"...).
-std::string HandshakeRefusal(std::string reason, const beast::error_code& ec) {
-  if (reason.empty()) return ec.message();
-  if (reason == "the handshake failed") return reason + ": " + ec.message();
-  return reason;
-}
-
-}  // namespace
-
-class HttpsServer::Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(HttpsServer& server, tcp::socket socket, std::shared_ptr<ssl::context> ctx)
-      : server_(server), ctx_(std::move(ctx)), stream_(std::move(socket), *ctx_) {
-    beast::error_code ec;
-    auto endpoint = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
-    remote_ = ec ? "unknown" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
-    ++server_.active_;
-    server_.metrics_.ConnectionOpened();
-  }
-  ~Session() {
-    server_.metrics_.ConnectionClosed();
-    --server_.active_;
-  }
-
-  void Run() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::Handshake, shared_from_this()));
-  }
-
-  // Closes the connection if it is only waiting for another request (graceful stop).
-  void CloseIfIdle() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) beast::get_lowest_layer(self->stream_).cancel();
-    });
-  }
-
- private:
-  void Handshake() {
-    beast::get_lowest_layer(stream_).expires_after(server_.options_.handshake_timeout);
-    stream_.async_handshake(ssl::stream_base::server,
-                            beast::bind_front_handler(&Session::OnHandshake, shared_from_this()));
-  }
-
-  void OnHandshake(beast::error_code ec) {
-    if (ec) {
-      server_.metrics_.HandshakeFailed();
-      std::string why = server_.tls_.handshake_failure
-                            ? server_.tls_.handshake_failure(stream_.native_handle())
-                            : std::string();
-      server_.refused_(remote_, "TLS handshake refused: " + HandshakeRefusal(std::move(why), ec));
-      return;  // dropping the session closes the socket
-    }
-    auto peer = server_.tls_.peer_id(stream_.native_handle());
-    if (!peer.ok()) {
-      server_.refused_(remote_, peer.status().message());
-      return Shutdown();
-    }
-    peer_ = std::move(peer).value();
-    Read();
-  }
-
-  void Read() {
-    parser_.emplace();
-    parser_->body_limit(server_.options_.body_limit);
-    parser_->header_limit(16 * 1024);
-    idle_ = true;
-    beast::get_lowest_layer(stream_).expires_after(server_.options_.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
-  }
-
-  void OnRead(beast::error_code ec, size_t) {
-    idle_ = false;
-    if (ec == http::error::body_limit) {
-      keep_alive_ = false;
-      return Write(ErrorResponse(
-          http::status::bad_request,
-          fmt::format("the request body is larger than {} bytes", server_.options_.body_limit)));
-    }
-    if (ec == http::error::end_of_stream) return Shutdown();
-    if (ec) return;  // timeout, reset, or a graceful stop
-    request_ = parser_->release();
-    keep_alive_ = request_.keep_alive() && !server_.stopping_;
-    beast::get_lowest_layer(stream_).expires_never();  // the handler may wait for the store
-    net::post(server_.workers_, [self = shared_from_this()] {
-      Response response = self->server_.handler_(self->request_, self->peer_);
-      net::post(self->stream_.get_executor(), [self, r = std::move(response)]() mutable {
-        self->request_ = {};  // wipes the request body now, not at the next read
-        self->Write(std::move(r));
-      });
-    });
-  }
-
-  void Write(Response response) {
-    response_ = std::move(response);
-    response_.keep_alive(keep_alive_);
-    response_.prepare_payload();
-    // One secure buffer (see SerializeToSecret): asio would copy Beast's header and body
-    // buffers into an array on this I/O thread's stack first, and leave the plain text there.
-    wire_ = SerializeToSecret(response_);
-    response_ = {};
-    beast::get_lowest_layer(stream_).expires_after(server_.options_.idle_timeout);
-    net::async_write(stream_, net::buffer(wire_.Expose().data(), wire_.size()),
-                     beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
-  }
-
-  void OnWrite(beast::error_code ec, size_t) {
-    wire_ = {};
-    if (ec) return;
-    if (!keep_alive_ || server_.stopping_) return Shutdown();
-    Read();
-  }
-
-  void Shutdown() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
-    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
-  }
-
-  HttpsServer& server_;
-  std::shared_ptr<ssl::context> ctx_;  // outlives the stream that uses it
-  ssl::stream<beast::tcp_stream> stream_;
-  SecureFlatBuffer buffer_;
-  std::optional<http::request_parser<SecretBody>> parser_;
-  Request request_;
-  Response response_;
-  kernel::SecretBytes wire_;  // response_, serialized, while it is being written
-  std::string remote_;
-  std::string peer_;
-  bool keep_alive_ = false;
-  std::atomic<bool> idle_{false};
-};
 
 namespace {
 
@@ -174,19 +33,29 @@ constexpr std::chrono::milliseconds kAcceptBackoff{75};
 // so a sweep costs O(1) per accepted connection, amortized.
 constexpr size_t kMinPruneAt = 256;
 
+// During a flood of refused handshakes: one log line at once, then at most one per interval.
+constexpr std::chrono::seconds kHandshakeLogInterval{10};
+
+size_t Threads(int n) { return static_cast<size_t>(std::max(1, n)); }
+
 }  // namespace
 
-HttpsServer::HttpsServer(HttpsServerOptions options, TlsBinding tls, RequestHandler handler,
-                         Metrics& metrics, RefusalObserver refused)
+HttpsServer::HttpsServer(HttpsServerOptions options, TlsBinding tls, RequestAdmitter admit,
+                         RequestHandler handler, Metrics& metrics, RefusalObserver refused)
     : options_(std::move(options)),
       tls_(std::move(tls)),
+      admit_(std::move(admit)),
       handler_(std::move(handler)),
       metrics_(metrics),
       refused_(std::move(refused)),
+      handshakes_(std::max<size_t>(1, options_.max_handshakes),
+                  std::max<size_t>(1, options_.max_handshakes_per_source)),
+      bodies_(std::max(options_.body_memory, options_.body_limit)),
+      read_workers_(Threads(options_.read_threads)),
+      write_workers_(Threads(options_.write_threads)),
       accept_strand_(net::make_strand(io_)),
       acceptor_(accept_strand_),
       accept_backoff_(accept_strand_),
-      workers_(static_cast<size_t>(std::max(1, options_.worker_threads))),
       prune_at_(kMinPruneAt) {}
 
 HttpsServer::~HttpsServer() { Stop(); }
@@ -228,15 +97,24 @@ void HttpsServer::OnAccept(beast::error_code ec, tcp::socket socket) {
                     accept_failures_);
     accept_failures_ = 0;
   }
-  if (active_ >= options_.max_connections) {
+  beast::error_code endpoint_ec;
+  const tcp::endpoint remote = socket.remote_endpoint(endpoint_ec);
+  HandshakeBudget::Verdict verdict = HandshakeBudget::Verdict::kAdmitted;
+  if (endpoint_ec) {
+    socket.close(endpoint_ec);  // that client is gone already
+  } else if (established_ >= options_.max_connections) {
     Refuse(socket);
+  } else if ((verdict = handshakes_.TryAdmit(remote.address())) !=
+             HandshakeBudget::Verdict::kAdmitted) {
+    RefuseHandshake(socket, verdict, remote.address());
   } else {
+    metrics_.HandshakePending(1);
     if (refused_in_row_ > 0) {
       kernel::LogInfo("safe", "below the connection limit again; {} connections were refused",
                       refused_in_row_);
       refused_in_row_ = 0;
     }
-    auto session = std::make_shared<Session>(*this, std::move(socket), tls_.current_context());
+    auto session = std::make_shared<Session>(*this, std::move(socket), remote, tls_.current_context());
     Track(session);
     session->Run();
   }
@@ -265,6 +143,42 @@ void HttpsServer::Refuse(tcp::socket& socket) {
   }
   beast::error_code ignored;
   socket.close(ignored);
+}
+
+// Closed before any TLS work, like Refuse(), but logged at most once per interval: a flood
+// refused here is many connections a second.
+void HttpsServer::RefuseHandshake(tcp::socket& socket, HandshakeBudget::Verdict verdict,
+                                  const net::ip::address& source) {
+  const bool per_source = verdict == HandshakeBudget::Verdict::kSourceFull;
+  metrics_.HandshakeRefused(per_source ? Metrics::HandshakeRefusal::kPerSource
+                                       : Metrics::HandshakeRefusal::kBudget);
+  ++handshakes_refused_[per_source ? 1 : 0];
+  beast::error_code ignored;
+  socket.close(ignored);
+  const auto now = std::chrono::steady_clock::now();
+  if (now < handshake_log_at_) return;
+  handshake_log_at_ = now + kHandshakeLogInterval;
+  kernel::LogWarning(
+      "safe",
+      "refused {} connections at accept since the last report: {} over the budget of {} pending "
+      "TLS handshakes (VSECM_SAFE_MAX_PENDING_HANDSHAKES), {} over the cap of {} per source "
+      "address (VSECM_SAFE_MAX_HANDSHAKES_PER_SOURCE; the last from {}); reported at most every "
+      "{} s",
+      handshakes_refused_[0] + handshakes_refused_[1], handshakes_refused_[0],
+      options_.max_handshakes, handshakes_refused_[1], options_.max_handshakes_per_source,
+      source.to_string(), kHandshakeLogInterval.count());
+  handshakes_refused_[0] = handshakes_refused_[1] = 0;
+}
+
+void HttpsServer::HandshakeDone(const net::ip::address& source) {
+  metrics_.HandshakePending(-1);
+  if (!handshakes_.Release(source) || stopping_) return;
+#if defined(__GLIBC__)
+  // The last of a burst of pending handshakes is gone. glibc keeps what they freed in its
+  // arenas (one per I/O thread) rather than returning it, so without this a flood would leave
+  // the process that much larger for good. Trimming walks the heap: on a worker, not here.
+  net::post(read_workers_, [] { malloc_trim(0); });
+#endif
 }
 
 void HttpsServer::Track(const std::shared_ptr<Session>& session) {
@@ -303,7 +217,8 @@ void HttpsServer::Stop() {
   io_.stop();
   for (auto& t : io_threads_) t.join();
   io_threads_.clear();
-  workers_.join();
+  read_workers_.join();
+  write_workers_.join();
 }
 
 }  // namespace vsecm::safe

@@ -61,6 +61,35 @@ void Metrics::SetSecretsHeldSource(std::function<size_t()> source) {
   secrets_held_ = std::move(source);
 }
 
+// Kept apart from the request families above: the connection limits' own numbers.
+void Metrics::RenderConnectionHardening(std::string& out) const {
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  family("vsecm_safe_tls_handshakes_pending", "gauge",
+         "Accepted connections whose TLS handshake has not completed.");
+  out += fmt::format("vsecm_safe_tls_handshakes_pending {}\n", handshakes_pending_.load());
+  family("vsecm_safe_tls_handshakes_refused_total", "counter",
+         "Connections closed at accept: too many pending handshakes, in all or from one source.");
+  out += fmt::format("vsecm_safe_tls_handshakes_refused_total{{reason=\"budget\"}} {}\n",
+                     handshakes_refused_[0].load());
+  out += fmt::format("vsecm_safe_tls_handshakes_refused_total{{reason=\"per_source\"}} {}\n",
+                     handshakes_refused_[1].load());
+  family("vsecm_safe_request_body_bytes", "gauge",
+         "Locked memory lent to request bodies being read (VSECM_SAFE_BODY_MEMORY_LIMIT).");
+  out += fmt::format("vsecm_safe_request_body_bytes {}\n", body_bytes_reserved_.load());
+  family("vsecm_safe_request_bodies_refused_total", "counter",
+         "Requests answered 503 because request bodies in flight filled their memory budget.");
+  out += fmt::format("vsecm_safe_request_bodies_refused_total {}\n", bodies_refused_.load());
+  family("vsecm_safe_connections_closed_total", "counter",
+         "Keep-alive connections closed by the Safe: the client certificate expired or no longer "
+         "verifies (certificate), or the connection reached its maximum age (max_age).");
+  out += fmt::format("vsecm_safe_connections_closed_total{{reason=\"certificate\"}} {}\n",
+                     connections_ended_[0].load());
+  out += fmt::format("vsecm_safe_connections_closed_total{{reason=\"max_age\"}} {}\n",
+                     connections_ended_[1].load());
+}
+
 std::string Metrics::Render() const {
   std::lock_guard lock(mutex_);
   std::string out;
@@ -111,6 +140,7 @@ std::string Metrics::Render() const {
   family("vsecm_safe_secure_memory_unlocked_bytes", "gauge",
          "Bytes of secure memory that mlock refused to lock in RAM (may be swapped to disk).");
   out += fmt::format("vsecm_safe_secure_memory_unlocked_bytes {}\n", memory.bytes_unlocked);
+  RenderConnectionHardening(out);
   family("vsecm_safe_ready", "gauge", "1 once the root key is in place and recovery is done.");
   out += fmt::format("vsecm_safe_ready {}\n", ready_.load() ? 1 : 0);
   return out;

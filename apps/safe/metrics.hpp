@@ -27,6 +27,17 @@ class Metrics {
   void ConnectionClosed() { --connections_active_; }
   void ConnectionRefused() { ++connections_refused_; }
   void HandshakeFailed() { ++handshake_failures_; }
+  // Connection hardening: handshakes waiting for their client, those refused at accept (over
+  // the pending budget or the per-source cap), request bodies refused for the locked memory
+  // budget and the bytes that budget has lent out, connections closed because the client
+  // certificate expired (or no longer verifies) or the connection reached its maximum age.
+  enum class HandshakeRefusal { kBudget, kPerSource };
+  enum class ConnectionEnd { kCertificate, kMaxAge };
+  void HandshakePending(int delta) { handshakes_pending_ += delta; }
+  void HandshakeRefused(HandshakeRefusal why) { ++handshakes_refused_[static_cast<int>(why)]; }
+  void BodyRefused() { ++bodies_refused_; }
+  void BodyBytesReserved(int64_t delta) { body_bytes_reserved_ += delta; }
+  void ConnectionEnded(ConnectionEnd why) { ++connections_ended_[static_cast<int>(why)]; }
   void StoreError() { ++store_errors_; }
   void SetRecovery(std::chrono::milliseconds took, size_t loaded, size_t failed);
   void SetReady(bool ready) { ready_ = ready; }
@@ -40,6 +51,8 @@ class Metrics {
   // Histogram buckets in seconds, from 0.5 ms to 5 s.
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+  void RenderConnectionHardening(std::string& out) const;
+
   struct Histogram {
     std::array<uint64_t, kBuckets.size()> counts{};
     uint64_t count = 0;
@@ -57,6 +70,9 @@ class Metrics {
   std::atomic<uint64_t> connections_total_{0}, connections_refused_{0}, handshake_failures_{0},
       store_errors_{0};
   std::atomic<bool> ready_{false};
+  std::atomic<int64_t> handshakes_pending_{0}, body_bytes_reserved_{0};
+  std::array<std::atomic<uint64_t>, 2> handshakes_refused_{}, connections_ended_{};
+  std::atomic<uint64_t> bodies_refused_{0};
 };
 
 }  // namespace vsecm::safe

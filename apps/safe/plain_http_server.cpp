@@ -1,12 +1,18 @@
 #include "plain_http_server.hpp"
 
+#include <optional>
+
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
+
+#include "vsecm/kernel/log.hpp"
 
 namespace vsecm::safe {
 namespace {
@@ -18,31 +24,39 @@ using tcp = net::ip::tcp;
 
 class PlainSession : public std::enable_shared_from_this<PlainSession> {
  public:
-  PlainSession(tcp::socket socket, const PlainHandler& handler)
-      : stream_(std::move(socket)), handler_(handler) {}
+  PlainSession(tcp::socket socket, const PlainHandler& handler,
+               std::shared_ptr<std::atomic<size_t>> open)
+      : stream_(std::move(socket)), handler_(handler), open_(std::move(open)) {
+    ++*open_;
+  }
+  ~PlainSession() { --*open_; }
 
   void Read() {
-    request_ = {};
-    stream_.expires_after(std::chrono::seconds(10));
-    http::async_read(stream_, buffer_, request_,
+    parser_.emplace();
+    parser_->header_limit(8 * 1024);
+    stream_.expires_after(kPlainRequestTimeout);
+    http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
  private:
   void OnRead(beast::error_code ec) {
-    if (ec) return;
+    if (ec) return;  // a body (empty_body refuses one), a time-out, a malformed request: closed
+    const auto& request = parser_->get();
     PlainResponse answer;
-    if (request_.method() != http::verb::get && request_.method() != http::verb::head) {
+    if (request.method() != http::verb::get && request.method() != http::verb::head) {
       answer = {405, "text/plain; charset=utf-8", "method not allowed\n"};
     } else {
-      std::string_view target(request_.target().data(), request_.target().size());
+      std::string_view target(request.target().data(), request.target().size());
       answer = handler_(target.substr(0, target.find('?')));
     }
-    response_ = {static_cast<http::status>(answer.status), request_.version()};
+    response_ = {static_cast<http::status>(answer.status), request.version()};
     response_.set(http::field::content_type, answer.content_type);
     response_.body() = std::move(answer.body);
-    response_.keep_alive(request_.keep_alive());
+    response_.keep_alive(request.keep_alive());
     response_.prepare_payload();
+    parser_.reset();
+    stream_.expires_after(kPlainRequestTimeout);
     http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (!ec && self->response_.keep_alive()) self->Read();
     });
@@ -50,8 +64,9 @@ class PlainSession : public std::enable_shared_from_this<PlainSession> {
 
   beast::tcp_stream stream_;
   const PlainHandler& handler_;
+  std::shared_ptr<std::atomic<size_t>> open_;
   beast::flat_buffer buffer_;
-  http::request<http::string_body> request_;
+  std::optional<http::request_parser<http::empty_body>> parser_;
   http::response<http::string_body> response_;
 };
 
@@ -96,8 +111,23 @@ Status PlainHttpServer::Listen(const std::string& address) {
 void PlainHttpServer::Accept() {
   acceptor_.async_accept(net::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted) return;
-    if (!ec || ec == net::error::connection_aborted) {
-      if (!ec) std::make_shared<PlainSession>(std::move(socket), handler_)->Read();
+    if (ec == net::error::connection_aborted) return Accept();
+    if (!ec && *open_ >= kMaxPlainConnections) {
+      if (refused_in_row_++ == 0) {
+        kernel::LogWarning("safe", "port {}: {} connections open, the limit; closing new ones",
+                           port_, kMaxPlainConnections);
+      }
+      beast::error_code ignored;
+      socket.close(ignored);
+      return Accept();
+    }
+    if (!ec) {
+      if (refused_in_row_ > 0) {
+        kernel::LogInfo("safe", "port {}: below the connection limit again; {} were closed",
+                        port_, refused_in_row_);
+        refused_in_row_ = 0;
+      }
+      std::make_shared<PlainSession>(std::move(socket), handler_, open_)->Read();
       return Accept();
     }
     // EMFILE, ENFILE, ENOBUFS...: the connection waits in the backlog while descriptors free up.

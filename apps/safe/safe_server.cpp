@@ -35,6 +35,19 @@ size_t ParseSize(const std::string& text, size_t fallback) {
   }
 }
 
+// A whole number of seconds, from 1 to a year.
+std::chrono::seconds ParseSeconds(const char* name, const std::string& text,
+                                  std::chrono::seconds fallback) {
+  constexpr size_t kYear = 366 * 24 * 3600;
+  const size_t seconds = ParseSize(text, static_cast<size_t>(fallback.count()));
+  if (seconds == 0 || seconds > kYear) {
+    kernel::LogWarning("safe", "{}: ignoring {}, not from 1 to {} seconds; using {}", name,
+                       seconds, kYear, fallback.count());
+    return fallback;
+  }
+  return std::chrono::seconds(static_cast<std::chrono::seconds::rep>(seconds));
+}
+
 // Waits for SIGTERM or SIGINT, which main() has blocked in every thread.
 int WaitForStopSignal() {
   sigset_t set;
@@ -47,26 +60,41 @@ int WaitForStopSignal() {
 }
 
 // Descriptors kept for everything but API connections: the store (RocksDB keeps its table files
-// open), the audit journal, plugins, the probes and metrics, the Kubernetes client, OpenSSL.
+// open), the audit journal, plugins, the Kubernetes client, OpenSSL; and, apart, as many as the
+// probe and metrics listeners may hold.
 constexpr uint64_t kReservedFiles = 256;
+constexpr uint64_t kProbeListeners = 3;
+constexpr uint64_t kReservedForProbes = kProbeListeners * kMaxPlainConnections;
+
+struct ConnectionLimits {
+  size_t connections, handshakes;
+};
 
 // Raises the open file limit as far as the operator allows, and serves only as many connections
-// as then fit: past it, accept() would fail with EMFILE and the store could not open a file.
-size_t FitConnectionLimit(size_t wanted) {
+// and pending handshakes (each holds a descriptor) as then fit: past it, accept() would fail
+// with EMFILE and the store could not open a file. When they must shrink, handshakes keep at
+// most an eighth of what is left.
+ConnectionLimits FitConnectionLimits(size_t connections, size_t handshakes) {
   auto limit = kernel::RaiseOpenFileLimit();
   if (!limit.ok()) {
-    kernel::LogWarning("safe", "{}; serving up to {} connections regardless",
-                       limit.status().message(), wanted);
-    return wanted;
+    kernel::LogWarning("safe", "{}; serving up to {} connections and {} pending handshakes regardless",
+                       limit.status().message(), connections, handshakes);
+    return {connections, handshakes};
   }
-  if (*limit >= wanted + kReservedFiles) return wanted;
-  uint64_t fitted = *limit > 2 * kReservedFiles ? *limit - kReservedFiles : *limit / 2;
+  const uint64_t reserved = kReservedFiles + kReservedForProbes;
+  if (*limit >= connections + handshakes + reserved) return {connections, handshakes};
+  const uint64_t available = *limit > 2 * reserved ? *limit - reserved : *limit / 2;
+  const size_t fitted_handshakes =
+      std::min<size_t>(handshakes, std::max<size_t>(1, static_cast<size_t>(available / 8)));
+  const size_t fitted = static_cast<size_t>(available) - fitted_handshakes;
   kernel::LogWarning("safe",
                      "the open file limit (RLIMIT_NOFILE) is {}, too low for {} connections "
-                     "(VSECM_SAFE_MAX_CONNECTIONS) and {} other files: serving at most {} "
-                     "connections; raise the limit (ulimit -Hn) to serve more",
-                     *limit, wanted, kReservedFiles, fitted);
-  return static_cast<size_t>(fitted);
+                     "(VSECM_SAFE_MAX_CONNECTIONS), {} pending handshakes "
+                     "(VSECM_SAFE_MAX_PENDING_HANDSHAKES) and {} other files: serving at most {} "
+                     "connections and {} pending handshakes; raise the limit (ulimit -Hn) to "
+                     "serve more",
+                     *limit, connections, handshakes, reserved, fitted, fitted_handshakes);
+  return {fitted, fitted_handshakes};
 }
 
 }  // namespace
@@ -81,6 +109,22 @@ SafeServerOptions SafeServerOptionsFromEnv(const kernel::EnvLookup& env) {
   if (auto v = env("VSECM_ROOT_KEY_INPUT_MODE_MANUAL")) o.root_key.manual = ParseBool(*v);
   if (auto v = env("VSECM_SAFE_MAX_CONNECTIONS")) o.max_connections = ParseSize(*v, o.max_connections);
   if (auto v = env("VSECM_SAFE_MAX_REQUEST_BYTES")) o.body_limit = ParseSize(*v, o.body_limit);
+  if (auto v = env("VSECM_SAFE_MAX_PENDING_HANDSHAKES")) {
+    o.max_handshakes = std::max<size_t>(1, ParseSize(*v, o.max_handshakes));
+  }
+  if (auto v = env("VSECM_SAFE_MAX_HANDSHAKES_PER_SOURCE")) {
+    o.max_handshakes_per_source = std::max<size_t>(1, ParseSize(*v, o.max_handshakes_per_source));
+  }
+  if (auto v = env("VSECM_SAFE_HANDSHAKE_TIMEOUT")) {
+    o.handshake_timeout = ParseSeconds("VSECM_SAFE_HANDSHAKE_TIMEOUT", *v, o.handshake_timeout);
+  }
+  if (auto v = env("VSECM_SAFE_BODY_MEMORY_LIMIT")) o.body_memory = ParseSize(*v, o.body_memory);
+  if (auto v = env("VSECM_SAFE_BODY_TIMEOUT")) {
+    o.body_timeout = ParseSeconds("VSECM_SAFE_BODY_TIMEOUT", *v, o.body_timeout);
+  }
+  if (auto v = env("VSECM_SAFE_MAX_CONNECTION_AGE")) {
+    o.max_connection_age = ParseSeconds("VSECM_SAFE_MAX_CONNECTION_AGE", *v, o.max_connection_age);
+  }
   if (auto v = env("SPIFFE_ENDPOINT_SOCKET")) o.identity.spiffe_socket = *v;
   o.kubernetes = KubernetesOptionsFromEnv(env);
   o.root_key.kubernetes = o.kubernetes.enabled;
@@ -93,7 +137,7 @@ SafeServerOptions SafeServerOptionsFromEnv(const kernel::EnvLookup& env) {
 int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& options,
                   const std::string& default_plugin_dir) {
   // First: the store may open files as the kernel starts.
-  const size_t max_connections = FitConnectionLimit(options.max_connections);
+  const ConnectionLimits limits = FitConnectionLimits(options.max_connections, options.max_handshakes);
   kernel::SafeKernel::Options kernel_options;
   kernel_options.default_plugin_directory = default_plugin_dir;
   auto kernel = kernel::SafeKernel::Create(config, std::move(kernel_options));
@@ -130,12 +174,29 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
   HttpsServerOptions server_options;
   server_options.address = tls_address->first;
   server_options.port = tls_address->second;
-  server_options.max_connections = max_connections;
+  server_options.max_connections = limits.connections;
+  server_options.max_handshakes = limits.handshakes;
+  server_options.max_handshakes_per_source = options.max_handshakes_per_source;
+  server_options.handshake_timeout = options.handshake_timeout;
   server_options.body_limit = options.body_limit;
-  server_options.worker_threads = static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  server_options.body_memory = options.body_memory;
+  if (options.body_memory < options.body_limit) {
+    kernel::LogWarning("safe",
+                       "VSECM_SAFE_BODY_MEMORY_LIMIT ({}) is below VSECM_SAFE_MAX_REQUEST_BYTES "
+                       "({}): request bodies may take {} bytes together",
+                       options.body_memory, options.body_limit, options.body_limit);
+  }
+  server_options.body_timeout = options.body_timeout;
+  server_options.max_connection_age = options.max_connection_age;
+  // Reads and writes on pools of their own: writes wait for the store's fsync and the
+  // Kubernetes API, and however many of them stall, a workload's read is not queued behind.
+  const int workers = static_cast<int>(std::max(4u, 2 * std::thread::hardware_concurrency()));
+  server_options.read_threads = workers;
+  server_options.write_threads = workers;
   kernel::AuditSink& audit = (*kernel)->audit();
   HttpsServer server(
       server_options, (*identity)->Tls(),
+      [&api](const RequestHeader& header, const std::string& peer) { return api.Admit(header, peer); },
       [&api](Request& request, const std::string& peer) { return api.Handle(request, peer); },
       metrics,
       [&audit](const std::string& remote, const std::string& why) {
@@ -187,10 +248,12 @@ int RunSafeServer(const kernel::KernelConfig& config, const SafeServerOptions& o
     return 1;
   }
   kernel::LogInfo("safe",
-                  "{} listening on {}:{} (mutual TLS, at most {} connections); liveness on port "
-                  "{}, readiness on port {}, metrics on port {}",
+                  "{} listening on {}:{} (mutual TLS, at most {} connections and {} pending "
+                  "handshakes, {} from one source); liveness on port {}, readiness on port {}, "
+                  "metrics on port {}",
                   (*identity)->OwnSpiffeId(), server_options.address, server.port(),
-                  server_options.max_connections, liveness.port(),
+                  server_options.max_connections, server_options.max_handshakes,
+                  server_options.max_handshakes_per_source, liveness.port(),
                   readiness.port(), metrics_server.port());
   if (options.on_listening) {
     options.on_listening(

@@ -3,6 +3,7 @@
 #ifndef VSECM_APPS_SAFE_SAFE_SERVER_HPP_
 #define VSECM_APPS_SAFE_SAFE_SERVER_HPP_
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -26,8 +27,14 @@ struct SafeServerOptions {
   RootKeySourceOptions root_key;
   KubernetesOptions kubernetes;             // root key Secret and `k8s:` secrets
   IdentityFlags identity;
-  size_t max_connections = 4096;            // VSECM_SAFE_MAX_CONNECTIONS
+  size_t max_connections = 4096;            // VSECM_SAFE_MAX_CONNECTIONS (authenticated)
+  size_t max_handshakes = 256;              // VSECM_SAFE_MAX_PENDING_HANDSHAKES
+  size_t max_handshakes_per_source = 32;    // VSECM_SAFE_MAX_HANDSHAKES_PER_SOURCE
+  std::chrono::seconds handshake_timeout{5};     // VSECM_SAFE_HANDSHAKE_TIMEOUT (seconds)
   size_t body_limit = 1 << 20;              // VSECM_SAFE_MAX_REQUEST_BYTES
+  size_t body_memory = 16 << 20;            // VSECM_SAFE_BODY_MEMORY_LIMIT (bytes)
+  std::chrono::seconds body_timeout{10};         // VSECM_SAFE_BODY_TIMEOUT (seconds)
+  std::chrono::seconds max_connection_age{600};  // VSECM_SAFE_MAX_CONNECTION_AGE (seconds)
   // Called once every listener is up, with the ports they got (for `dev` and tests, which
   // may ask for port 0).
   std::function<void(const ListeningPorts&)> on_listening;

@@ -13,6 +13,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/optional.hpp>
@@ -48,12 +49,23 @@ struct SecretBody {
 
   static std::uint64_t size(const value_type& body) { return body.size(); }
 
+  // A body of known length (Content-Length) goes straight into one block of exactly that
+  // size: the listener's body budget counts those bytes, and nothing is copied on the way. A
+  // chunked body collects in a SecretBuilder, which grows by doubling.
   class reader {
    public:
     template <bool isRequest, class Fields>
     reader(boost::beast::http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
 
-    void init(const boost::optional<std::uint64_t>&, boost::beast::error_code& ec) { ec = {}; }
+    void init(const boost::optional<std::uint64_t>& length, boost::beast::error_code& ec) {
+      ec = {};
+      if (!length || *length == 0) return;
+      try {
+        exact_ = kernel::SecretBytes(static_cast<size_t>(*length));
+      } catch (const std::bad_alloc&) {
+        ec = boost::beast::http::error::buffer_overflow;
+      }
+    }
 
     template <class ConstBufferSequence>
     std::size_t put(const ConstBufferSequence& buffers, boost::beast::error_code& ec) {
@@ -61,6 +73,18 @@ struct SecretBody {
       for (auto it = boost::asio::buffer_sequence_begin(buffers);
            it != boost::asio::buffer_sequence_end(buffers); ++it) {
         boost::asio::const_buffer b = *it;
+        if (b.size() == 0) continue;
+        if (!exact_.empty()) {
+          // Beast never hands over more than Content-Length.
+          if (b.size() > exact_.size() - used_) {
+            ec = boost::beast::http::error::buffer_overflow;
+            return n;
+          }
+          std::memcpy(exact_.Mutable().data() + used_, b.data(), b.size());
+          used_ += b.size();
+          n += b.size();
+          continue;
+        }
         try {
           builder_.Append({static_cast<const uint8_t*>(b.data()), b.size()});
         } catch (const std::bad_alloc&) {
@@ -74,12 +98,19 @@ struct SecretBody {
     }
 
     void finish(boost::beast::error_code& ec) {
-      body_ = builder_.Take();
+      if (!exact_.empty()) {
+        body_ = used_ == exact_.size() ? std::move(exact_)
+                                       : kernel::SecretBytes::CopyOf(exact_.Expose().first(used_));
+      } else {
+        body_ = builder_.Take();
+      }
       ec = {};
     }
 
    private:
     value_type& body_;
+    kernel::SecretBytes exact_;
+    size_t used_ = 0;
     kernel::SecretBuilder builder_;
   };
 

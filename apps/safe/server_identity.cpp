@@ -26,7 +26,8 @@ class IdentityLibraryBinding final : public ServerIdentity {
           if (!id.ok()) return id.status();
           return id->str();
         },
-        [](SSL* ssl) { return identity::HandshakeFailureReason(ssl); }};
+        [](SSL* ssl) { return identity::HandshakeFailureReason(ssl); },
+        [](SSL* ssl) { return identity::RecheckPeer(ssl); }};
   }
 
   Roles GetRoles() override {

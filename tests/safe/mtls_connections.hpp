@@ -1,11 +1,13 @@
 // Many concurrent mutual-TLS connections from one test process to the Safe, on Boost.Beast:
 // one io_context driven by the calling thread, every connection asynchronous. The client
 // presents a workload's SVID (read with the identity library's SvidFileSource) and checks that
-// the server is the Safe, as a real workload would.
+// the server is the Safe, as a real workload would. Held connections can also be sent raw
+// bytes (malformed requests, bodies that never end) and watched until the server closes them.
 #ifndef VSECM_TESTS_SAFE_MTLS_CONNECTIONS_HPP_
 #define VSECM_TESTS_SAFE_MTLS_CONNECTIONS_HPP_
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,11 +15,14 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -30,6 +35,12 @@ namespace vsecm::testing {
 
 class MtlsConnections {
  public:
+  struct Answer {
+    int status = 0;
+    std::string body;
+    bool keep_alive = false;
+  };
+
   struct Connection {
     Connection(boost::asio::io_context& io, boost::asio::ssl::context& tls) : stream(io, tls) {}
     boost::beast::ssl_stream<boost::beast::tcp_stream> stream;
@@ -40,6 +51,9 @@ class MtlsConnections {
     bool handshaken = false;  // the TLS handshake completed
     int status = 0;           // of the last answer; 0: no HTTP answer
     std::string body;
+    bool keep_alive = false;  // the last answer did not say Connection: close
+    std::vector<Answer> answers;  // SendOnHeld: every answer, in order
+    bool closed = false;          // SendOnHeld: the server closed the connection after them
     boost::system::error_code error;  // why the last step failed
   };
 
@@ -89,6 +103,23 @@ class MtlsConnections {
     }, [&check](const Connection& c) { return c.status != 0 && check(c.status, c.body); });
   }
 
+  // On every held connection at once: writes `bytes[i % bytes.size()]` (nothing when empty)
+  // while reading every answer, until the server closes the connection, `max_answers` came, or
+  // the client's time-out. `check` decides which passed.
+  using ConnectionCheck = std::function<bool(const Connection&)>;
+  Outcome SendOnHeld(std::vector<std::string> bytes, const ConnectionCheck& check,
+                     size_t max_answers = SIZE_MAX) {
+    max_answers_ = max_answers;
+    auto shared = std::make_shared<const std::vector<std::string>>(std::move(bytes));
+    std::vector<Connection*> batch;
+    for (auto& c : held_) batch.push_back(c.get());
+    size_t next = 0;
+    return RunBatch(batch, batch.size(), [this, shared, &next](Connection& c, std::function<void()> done) {
+      const std::string* bytes = shared->empty() ? nullptr : &(*shared)[next++ % shared->size()];
+      Send(c, shared, bytes, std::move(done));
+    }, check);
+  }
+
   // `n` fresh connections at once, each: connect, handshake, GET `path`, then close. They stay
   // readable in last_tries() until the next Try.
   Outcome Try(size_t n, const std::string& path, const AnswerCheck& check) {
@@ -116,6 +147,7 @@ class MtlsConnections {
   }
 
   size_t held() const { return held_.size(); }
+  const std::vector<std::unique_ptr<Connection>>& held_connections() const { return held_; }
   const std::vector<std::unique_ptr<Connection>>& last_tries() const { return tried_; }
 
  private:
@@ -165,9 +197,56 @@ class MtlsConnections {
         if (!ec) {
           c.status = static_cast<int>(c.response.result_int());
           c.body = c.response.body();
+          c.keep_alive = c.response.keep_alive();
         }
         done();
       });
+    });
+  }
+
+  // The server ended the connection (with or without TLS close_notify), rather than the
+  // client timing out.
+  static bool ClosedByServer(const boost::system::error_code& ec) {
+    return ec == boost::asio::error::eof || ec == boost::beast::http::error::end_of_stream ||
+           ec == boost::asio::ssl::error::stream_truncated ||
+           ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe;
+  }
+
+  void Send(Connection& c, std::shared_ptr<const std::vector<std::string>> keep,
+            const std::string* bytes, std::function<void()> done) {
+    c.answers.clear();
+    c.closed = false;
+    c.error = {};
+    // Done once the reading has ended and the writing too.
+    auto pending = std::make_shared<int>(bytes == nullptr ? 1 : 2);
+    auto finish = [pending, done] {
+      if (--*pending == 0) done();
+    };
+    boost::beast::get_lowest_layer(c.stream).expires_after(kTimeout);
+    if (bytes != nullptr) {
+      boost::asio::async_write(c.stream, boost::asio::buffer(*bytes),
+                               [keep, finish](boost::system::error_code, size_t) { finish(); });
+    }
+    ReadAnswers(c, finish);
+  }
+
+  void ReadAnswers(Connection& c, std::function<void()> done) {
+    namespace http = boost::beast::http;
+    c.response = {};
+    http::async_read(c.stream, c.buffer, c.response, [this, &c, done](boost::system::error_code ec, size_t) {
+      if (ec) {
+        c.error = ec;
+        c.closed = ClosedByServer(ec);
+        boost::beast::get_lowest_layer(c.stream).expires_never();
+        return done();
+      }
+      c.answers.push_back({static_cast<int>(c.response.result_int()), c.response.body(),
+                           c.response.keep_alive()});
+      if (c.answers.size() >= max_answers_) {
+        boost::beast::get_lowest_layer(c.stream).expires_never();
+        return done();
+      }
+      ReadAnswers(c, done);
     });
   }
 
@@ -212,6 +291,7 @@ class MtlsConnections {
     return outcome;
   }
 
+  size_t max_answers_ = SIZE_MAX;  // of the SendOnHeld in progress
   boost::asio::io_context io_;
   boost::asio::ssl::context tls_;  // owns the SSL_CTX
   boost::asio::ip::tcp::endpoint server_;

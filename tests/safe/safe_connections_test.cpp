@@ -2,9 +2,12 @@
 // concurrent mutual-TLS connections from this process with a workload's SVID. It holds them
 // all, answers on every one, refuses the next ones cleanly (closed before any TLS, counted),
 // keeps serving, and accepts again once some close. Also: it raises its own open file limit,
-// fits its connection limit under a hard limit that is too low, and backs off (instead of
-// spinning) when accept() fails for want of file descriptors.
+// fits its connection and pending handshake limits under a hard limit that is too low, backs
+// off (instead of spinning) when accept() fails for want of file descriptors, and holds no more
+// than 64 connections on each probe or metrics port.
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <iostream>
@@ -16,6 +19,7 @@
 
 #include "dev_safe.hpp"
 #include "mtls_connections.hpp"
+#include "safe_observe.hpp"
 #include "vsecm/kernel/process_hardening.hpp"
 
 namespace vsecm::testing {
@@ -40,37 +44,10 @@ bool SetFileLimit(pid_t pid, rlim_t soft, rlim_t hard) {
   return ::prlimit(pid, RLIMIT_NOFILE, &limit, nullptr) == 0;
 }
 
-// A counter or gauge from the Safe's metrics endpoint; -1 when absent.
-double Metric(const DevSafe& safe, const std::string& name) {
-  std::string text = safe.Plain(safe.endpoints()["metrics"]).body;
-  std::smatch m;
-  if (std::regex_search(text, m, std::regex("(^|\n)" + name + " ([0-9.e+]+)"))) {
-    return std::stod(m[2]);
-  }
-  return -1;
-}
-
-// Polls the metric until `accept` likes it (connections end asynchronously on the server).
-bool WaitForMetric(const DevSafe& safe, const std::string& name,
-                   const std::function<bool(double)>& accept) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (accept(Metric(safe, name))) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
   return n;
-}
-
-boost::asio::ip::tcp::endpoint ApiEndpoint(const DevSafe& safe) {
-  std::string url = safe.endpoints()["api"];  // https://127.0.0.1:PORT
-  auto port = static_cast<uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
-  return {boost::asio::ip::make_address("127.0.0.1"), port};
 }
 
 bool RightSecret(int status, const std::string& body) {
@@ -113,8 +90,10 @@ TEST_F(SafeConnectionsTest, HoldsAThousandConnectionsRefusesTheNextAndRecovers) 
   ASSERT_TRUE(own.ok()) << own.status().ToString();
   if (*own < kHeld + 200) GTEST_SKIP() << "RLIMIT_NOFILE hard limit " << *own << " is too low here";
   // The Safe starts with the customary soft limit of 1024, too low for 1,000 connections plus
-  // its own files; it must raise it itself.
-  ASSERT_NO_FATAL_FAILURE(StartSafe({{"VSECM_SAFE_MAX_CONNECTIONS", std::to_string(kHeld)}},
+  // its own files; it must raise it itself. All come from 127.0.0.1, 100 handshakes at a time:
+  // more than one source may have pending by default.
+  ASSERT_NO_FATAL_FAILURE(StartSafe({{"VSECM_SAFE_MAX_CONNECTIONS", std::to_string(kHeld)},
+                                     {"VSECM_SAFE_MAX_HANDSHAKES_PER_SOURCE", "1000"}},
                                     "ulimit -S -n 1024"));
   EXPECT_EQ(FileLimitOf(safe_->pid()).rlim_cur, FileLimitOf(0).rlim_max);
   EXPECT_THAT(safe_->Log(), Not(HasSubstr("RLIMIT_NOFILE")));
@@ -164,21 +143,24 @@ TEST_F(SafeConnectionsTest, HoldsAThousandConnectionsRefusesTheNextAndRecovers) 
 }
 
 TEST_F(SafeConnectionsTest, AHardFileLimitTooLowLowersTheConnectionLimitWithOneWarning) {
-  // 600 descriptors: 256 stay reserved for the store, logs and plugins, 344 for connections.
+  // 600 descriptors: 256 stay reserved for the store, logs and plugins and 3 x 64 for the probe
+  // and metrics listeners; of the 152 left (600 - 448 is below 448: half of 600, 300), an
+  // eighth, 37, for pending handshakes and 263 for connections.
   ASSERT_NO_FATAL_FAILURE(StartSafe({{"VSECM_SAFE_MAX_CONNECTIONS", "1000"}}, "ulimit -n 600"));
   EXPECT_EQ(FileLimitOf(safe_->pid()).rlim_max, 600u);
   std::string log = safe_->Log();
   EXPECT_EQ(Count(log, "RLIMIT_NOFILE"), 1u) << log;
   EXPECT_THAT(log, HasSubstr("the open file limit (RLIMIT_NOFILE) is 600, too low for 1000 connections"));
-  EXPECT_THAT(log, HasSubstr("serving at most 344 connections"));
+  EXPECT_THAT(log, HasSubstr("serving at most 263 connections and 37 pending handshakes"));
 
-  MtlsConnections::Outcome opened = client_->Open(344);
+  // 16 handshakes at a time: well within the 37 the Safe lets be pending.
+  MtlsConnections::Outcome opened = client_->Open(263, 16);
   EXPECT_EQ(opened.failed, 0u) << opened.Errors() << safe_->Log();
   MtlsConnections::Outcome excess = client_->Try(2, kPath, RightSecret);
   EXPECT_EQ(excess.ok, 0u);
   EXPECT_EQ(Metric(*safe_, "vsecm_safe_connections_refused_total"), 2);
   EXPECT_THAT(safe_->Log(), Not(HasSubstr("cannot accept connections")));
-  EXPECT_EQ(client_->GetOnHeld(kPath, RightSecret).ok, 344u);
+  EXPECT_EQ(client_->GetOnHeld(kPath, RightSecret).ok, 263u);
 }
 
 TEST_F(SafeConnectionsTest, OutOfFileDescriptorsTheListenerBacksOffAndRecovers) {
@@ -225,6 +207,76 @@ TEST_F(SafeConnectionsTest, OutOfFileDescriptorsTheListenerBacksOffAndRecovers) 
       << log;
   // About one attempt per 75 ms over a few hundred ms; a busy loop would make it millions.
   EXPECT_LT(std::stoul(m[1]), 200u);
+  EXPECT_EQ(client_->Try(2, kPath, RightSecret).ok, 2u);
+}
+
+// Plain TCP connections to 127.0.0.1:port that send nothing; -1 entries for failed connects.
+std::vector<int> ConnectSilently(uint16_t port, size_t n) {
+  std::vector<int> fds;
+  for (size_t i = 0; i < n; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{10, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      ::close(fd);
+      fd = -1;
+    }
+    fds.push_back(fd);
+  }
+  return fds;
+}
+
+// How many of `fds` the other end has closed (a read would return end of file, or an error).
+size_t ClosedByPeer(const std::vector<int>& fds) {
+  size_t n = 0;
+  for (int fd : fds) {
+    char byte;
+    if (fd < 0 || ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0 ||
+        (errno != EAGAIN && errno != EWOULDBLOCK)) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+TEST_F(SafeConnectionsTest, ProbeAndMetricsPortsHoldAtMost64ConnectionsEach) {
+  ASSERT_NO_FATAL_FAILURE(StartSafe({}));
+  const pid_t pid = safe_->pid();
+  const size_t descriptors_before = OpenDescriptors(pid);
+  // 150 silent connections to each of the three plain-HTTP ports, which anyone may reach.
+  constexpr size_t kEach = 150, kCap = 64;
+  std::vector<int> flood;
+  for (const char* name : {"liveness", "readiness", "metrics"}) {
+    std::vector<int> fds = ConnectSilently(PortOf(safe_->endpoints()[name]), kEach);
+    flood.insert(flood.end(), fds.begin(), fds.end());
+  }
+  // The Safe has taken them all in once it either holds them all (no cap) or has closed all
+  // but 64 per port at once; neither waits for a time-out.
+  const size_t total = flood.size();
+  ASSERT_TRUE(WaitFor([&] {
+    return OpenDescriptors(pid) >= descriptors_before + total || ClosedByPeer(flood) >= total - 3 * kCap;
+  })) << OpenDescriptors(pid) - descriptors_before << " descriptors more, " << ClosedByPeer(flood)
+      << " closed";
+  const size_t held = OpenDescriptors(pid) - std::min(OpenDescriptors(pid), descriptors_before);
+  std::cout << fmt::format("[ figures  ] {} silent connections to the probe and metrics ports: the Safe "
+                           "holds {} more descriptors, {} were closed at once\n",
+                           total, held, ClosedByPeer(flood));
+  EXPECT_LE(held, 3 * kCap + 8) << "the probe listeners hold more than 64 connections each";
+  EXPECT_GE(ClosedByPeer(flood), total - 3 * kCap);
+  // The API answers meanwhile.
+  EXPECT_EQ(client_->Try(2, kPath, RightSecret).ok, 2u);
+  for (int fd : flood) {
+    if (fd >= 0) ::close(fd);
+  }
+  // Once those are gone, a fresh probe answers, and the descriptors are back.
+  EXPECT_TRUE(WaitFor([&] { return safe_->Plain(safe_->endpoints()["readiness"]).status == 200; }));
+  EXPECT_TRUE(WaitFor([&] { return OpenDescriptors(pid) <= descriptors_before + 2; }))
+      << OpenDescriptors(pid) << " descriptors, " << descriptors_before << " before";
+  EXPECT_EQ(safe_->Plain(safe_->endpoints()["liveness"]).status, 200);
   EXPECT_EQ(client_->Try(2, kPath, RightSecret).ok, 2u);
 }
 

@@ -3,6 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include <cstdint>
+#include <ctime>
+#include <memory>
 #include <regex>
 #include <string>
 
@@ -43,6 +46,25 @@ int BindingIndex() {
 int ReasonIndex() {
   static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, &DupReason, &FreeReason);
   return index;
+}
+
+// The generation of the source's snapshot the connection's peer chain last verified against,
+// kept in the pointer itself (nothing to free); 0: none yet.
+int VerifiedGenerationIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+void SetVerifiedGeneration(SSL* ssl, uint64_t generation) {
+  if (ssl != nullptr) {
+    SSL_set_ex_data(ssl, VerifiedGenerationIndex(),
+                    reinterpret_cast<void*>(static_cast<uintptr_t>(generation)));
+  }
+}
+
+uint64_t VerifiedGeneration(const SSL* ssl) {
+  return static_cast<uint64_t>(
+      reinterpret_cast<uintptr_t>(SSL_get_ex_data(ssl, VerifiedGenerationIndex())));
 }
 
 const Binding* BindingOf(const SSL* ssl) {
@@ -118,7 +140,45 @@ int VerifyCallback(X509_STORE_CTX* store_ctx, void* arg) {
     X509_STORE_CTX_set_error(store_ctx, X509_V_ERR_APPLICATION_VERIFICATION);
     return 0;
   }
+  SetVerifiedGeneration(ssl, (*current)->generation());
   return 1;
+}
+
+// "2026-03-01T12:00:00Z", or "an unreadable date".
+std::string FormatTime(const ASN1_TIME* time) {
+  std::tm tm{};
+  char text[32];
+  if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1 ||
+      std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    return "an unreadable date";
+  }
+  return text;
+}
+
+// The peer's chain, verified again as the handshake did, against `current`'s bundle.
+Status VerifyAgain(SSL* ssl, X509* leaf, const IdentitySnapshot& current, const char* whose) {
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      &X509_STORE_CTX_free);
+  // The server's copy of the client's chain leaves the leaf out; the untrusted part is the rest.
+  if (!store || !ctx ||
+      X509_STORE_CTX_init(ctx.get(), store.get(), leaf, SSL_get_peer_cert_chain(ssl)) != 1) {
+    return Internal("cannot verify the peer's certificate again: " + TakeOpenSslErrors());
+  }
+  X509_STORE_CTX_set0_trusted_stack(ctx.get(), current.bundle_stack());
+  // As OpenSSL does for the handshake: the purpose of the peer's side, then the SSL's settings.
+  X509_STORE_CTX_set_default(ctx.get(), SSL_is_server(ssl) ? "ssl_client" : "ssl_server");
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  X509_VERIFY_PARAM_set1(param, SSL_get0_param(ssl));
+  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+  if (X509_verify_cert(ctx.get()) != 1) {
+    const int error = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    return PermissionDenied(std::string("the ") + whose +
+                            " certificate no longer verifies against the current trust bundle: " +
+                            X509_verify_cert_error_string(error));
+  }
+  return Status::Ok();
 }
 
 Status Configure(SSL_CTX* ctx, std::shared_ptr<IdentitySource> source, PeerPolicy policy,
@@ -239,6 +299,41 @@ StatusOr<SpiffeId> PeerSpiffeId(const SSL* ssl) {
                             X509_verify_cert_error_string(verified));
   }
   return CheckPeer(peer, binding->policy);
+}
+
+Status RecheckPeer(SSL* ssl) {
+  if (ssl == nullptr) return InvalidArgument("no connection");
+  const Binding* binding = BindingOf(ssl);
+  if (binding == nullptr) {
+    return FailedPrecondition("the connection's SSL_CTX was not configured for SPIFFE identities");
+  }
+  const char* whose = SSL_is_server(ssl) ? "client" : "server";
+  X509* leaf = SSL_get0_peer_certificate(ssl);
+  if (leaf == nullptr) {
+    return PermissionDenied(std::string("the ") + whose + " presented no certificate");
+  }
+  // Every certificate the peer sent: an intermediate may expire before the leaf.
+  STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
+  for (int i = -1; i < (chain != nullptr ? sk_X509_num(chain) : 0); ++i) {
+    X509* cert = i < 0 ? leaf : sk_X509_value(chain, i);
+    const ASN1_TIME* not_after = X509_get0_notAfter(cert);
+    if (X509_cmp_current_time(not_after) < 0) {
+      return PermissionDenied(std::string("the ") + whose + " certificate" +
+                              (cert == leaf ? "" : "'s issuing CA certificate") + " expired at " +
+                              FormatTime(not_after));
+    }
+  }
+  StatusOr<SnapshotPtr> current = binding->source->Current();
+  if (!current.ok()) {
+    return PermissionDenied("no trust bundle to verify the peer with: " + current.status().message());
+  }
+  const uint64_t generation = (*current)->generation();
+  if (generation == 0 || generation != VerifiedGeneration(ssl)) {
+    VSECM_RETURN_IF_ERROR(VerifyAgain(ssl, leaf, **current, whose));
+    VSECM_RETURN_IF_ERROR(CheckPeer(leaf, binding->policy).status());
+    SetVerifiedGeneration(ssl, generation);
+  }
+  return Status::Ok();
 }
 
 std::string HandshakeFailureReason(const SSL* ssl) {

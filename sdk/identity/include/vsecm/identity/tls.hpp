@@ -16,6 +16,7 @@
 //   VSECM_RETURN_IF_ERROR(ConfigureServerContext(ctx, source, {.trust_domain = "vsecm.com"}));
 //   ... SSL_accept / async_handshake ...
 //   StatusOr<SpiffeId> peer = PeerSpiffeId(ssl);          // after the handshake
+//   before each later request on it: RecheckPeer(ssl)
 //   on failure: audit HandshakeFailureReason(ssl)
 #ifndef VSECM_IDENTITY_TLS_HPP_
 #define VSECM_IDENTITY_TLS_HPP_
@@ -65,6 +66,16 @@ StatusOr<SslCtxPtr> NewClientContext(std::shared_ptr<IdentitySource> source, Pee
 // not an SVID of the context's trust domain (re-checked here: cheap, and independent of how
 // the handshake went).
 StatusOr<SpiffeId> PeerSpiffeId(const SSL* ssl);
+
+// Before each further request on a connection that stays open (keep-alive): the peer must
+// still be who the handshake let in. PERMISSION_DENIED when its certificate has expired since
+// ("the client certificate expired at 2026-03-01T12:00:00Z"), when its chain no longer
+// verifies against the source's CURRENT bundle (its CA was rotated out: "the client
+// certificate no longer verifies against the current trust bundle: ..."), or when it no longer
+// passes the policy. The chain is verified again only when the source has published a new
+// snapshot since the last check on this connection (the handshake counts as one), so the usual
+// cost is a comparison of dates.
+Status RecheckPeer(SSL* ssl);
 
 // Why a handshake on a configured context failed, for the audit journal: the refusal reason of
 // our verification ("certificate has 2 URI SANs; ...", "certificate verification failed:
