@@ -74,7 +74,8 @@ part canary "$bin/canary_test"
 part connections "$bin/safe_connections_test"
 # Every test of the Safe that sends hostile input prints its rows of the matrix.
 part bad-input bash -c 'set -e; for t in "$@"; do "$t"; done' bad-input \
-  "$bin/safe_e2e_test" "$bin/safe_hardening_e2e_test" "$bin/safe_k8s_e2e_test"
+  "$bin/safe_e2e_test" "$bin/safe_hardening_e2e_test" "$bin/safe_k8s_e2e_test" \
+  "$bin/safe_requests_test" "$bin/safe_flood_test"
 part crash env VSECM_CRASH_TRIALS="$crash_trials" VSECM_CRASH_BUDGET_S=100000 "$bin/crash_test"
 part fuzz bash scripts/fuzz_campaign.sh "$fuzz_seconds"
 if [[ -n $sanitizer_log ]]; then

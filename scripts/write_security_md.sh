@@ -125,8 +125,8 @@ $(gtest_summary connections)
 \`tests/safe/safe_e2e_test\` (EveryRefusalNamesTheProblemAndChangesNothing): after every case the
 workload's secret and Sentinel's list are unchanged, and still after a restart. The rows after it
 come from the Safe's other end-to-end tests of hostile input (\`safe_hardening_e2e_test\`,
-\`safe_k8s_e2e_test\`, \`safe_e2e_test\`'s own cases), each asserting the same: a clear error and
-no change.
+\`safe_k8s_e2e_test\`, \`safe_requests_test\`, \`safe_flood_test\`, \`safe_e2e_test\`'s own
+cases), each asserting the same: a clear error and no change.
 
 | case | request | answer | the answer or the audit journal says |
 | --- | --- | --- | --- |

@@ -163,6 +163,10 @@ TEST_F(SafeFloodTest, HalfOpenConnectionsCannotLockWorkloadsOut) {
   EXPECT_EQ(Metric(*safe_, "vsecm_safe_tls_handshake_failures_total"), 0);
   EXPECT_EQ((*held)->GetOnHeld(kPath, RightSecret).ok, 1u);
   EXPECT_THAT(safe_->Log(), HasSubstr("VSECM_SAFE_MAX_HANDSHAKES_PER_SOURCE; the last from 127.0.0."));
+  PrintMatrixRow("5 floods of 2,000 silent TCP connections", "no TLS byte",
+                 "closed at accept past the budget or the per-source cap",
+                 fmt::format("{} over a source's cap, {} over the budget; workloads served; RSS {} -> {} KiB",
+                             per_source, budget, rss.front(), rss.back()));
 }
 
 // The raw bytes of a request announcing a body of `length` bytes and carrying `sent` of them.
@@ -220,6 +224,8 @@ TEST_F(SafeFloodTest, BodiesOneByteShortCannotPinLockedMemory) {
   HttpAnswer read = safe_->Call(billing_, "GET", kPath);
   EXPECT_TRUE(RightSecret(read.status, read.body)) << read.status << " " << read.body;
   EXPECT_EQ(safe_->Call(safe_->Sentinel(), "GET", "/sentinel/v1/secrets").status, 200);
+  PrintMatrixRow("150 workload bodies of 1 MiB, one byte short", "POST /workload/v1/secrets",
+                 "answered from the headers and closed", "no body buffered: VmLck unchanged");
   flood.join();
 
   // The 16 got no answer: their bodies never ended, and the body deadline closed them.
@@ -229,6 +235,8 @@ TEST_F(SafeFloodTest, BodiesOneByteShortCannotPinLockedMemory) {
     busy += OneAnswerThenClosed(*c, 503, "too many request bodies are being read") ? 1 : 0;
   }
   EXPECT_EQ(busy, kConnections - 16);
+  PrintMatrixRow("150 Sentinel bodies of 1 MiB, one byte short", "POST /sentinel/v1/secrets",
+                 "16 read, the rest 503", "too many request bodies are being read (16 MiB budget)");
   EXPECT_TRUE(WaitForMetric(*safe_, "vsecm_safe_request_body_bytes", [](double v) { return v == 0; }));
   std::cout << fmt::format(
       "[ figures  ] VmLck {} KiB at the start, {} KiB after 150 refused workload bodies, {} KiB "

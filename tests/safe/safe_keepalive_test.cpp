@@ -108,6 +108,8 @@ TEST_F(SafeKeepAliveTest, AnExpiredSvidIsRefusedOnTheConnectionItOpened) {
   EXPECT_TRUE(WaitFor([&] { return AuditJournal(*safe_).find(expired) != std::string::npos; }))
       << AuditJournal(*safe_);
   EXPECT_THAT(AuditJournal(*safe_), HasSubstr(std::string(kBilling) + " on a kept-alive connection"));
+  PrintMatrixRow("a kept-alive connection after its SVID expired", "GET /workload/v1/secrets",
+                 std::to_string(Held(*client).status) + " and closed", expired + " (audited)");
   // Fresh SVIDs are served as before.
   HttpAnswer fresh = safe_->Call(safe_->IssueSvid(kBilling, "billing"), "GET", kPath);
   EXPECT_TRUE(RightSecret(fresh.status, fresh.body)) << fresh.status << " " << fresh.body;
@@ -129,6 +131,9 @@ TEST_F(SafeKeepAliveTest, AWorkloadWhoseCaLeftTheBundleIsRefusedOnItsOpenConnect
   EXPECT_EQ(Held(*client).status, 400) << Held(*client).body;
   EXPECT_THAT(Held(*client).body,
               HasSubstr("the client certificate no longer verifies against the current trust bundle"));
+  PrintMatrixRow("a kept-alive connection after its CA left the trust bundle", "GET /workload/v1/secrets",
+                 std::to_string(Held(*client).status) + " and closed",
+                 "the client certificate no longer verifies against the current trust bundle");
   EXPECT_FALSE(Held(*client).keep_alive);
   EXPECT_TRUE(ClosedAfterwards(*client));
   EXPECT_EQ(Metric(*safe_, R"(vsecm_safe_connections_closed_total{reason="certificate"})"), 1);
@@ -151,6 +156,8 @@ TEST_F(SafeKeepAliveTest, AConnectionIsClosedOnceItReachesItsMaximumAge) {
       << "closed before its maximum age";
   EXPECT_TRUE(ClosedAfterwards(*client));
   EXPECT_EQ(Metric(*safe_, R"(vsecm_safe_connections_closed_total{reason="max_age"})"), 1);
+  PrintMatrixRow("a connection past VSECM_SAFE_MAX_CONNECTION_AGE", "GET /workload/v1/secrets",
+                 "200 with Connection: close", "closed after its last answer");
 }
 
 }  // namespace
