@@ -48,7 +48,14 @@ if ((${#replaces[@]} == 0)); then
   exit 1
 fi
 
-go_build_tools kubernetes "$KUBE_VERSION" "k8s.io/kubernetes@$KUBE_VERSION" \
+# Built outside Kubernetes' own build scripts, the programs would say v0.0.0-master, which
+# kubectl, Helm (.Capabilities.KubeVersion) and the API server's /version then report: stamp the
+# version as `make` does.
+kv=k8s.io/component-base/version
+minor=${KUBE_VERSION#v1.}
+minor=${minor%%.*}
+PEER_LDFLAGS="-X $kv.gitVersion=$KUBE_VERSION -X $kv.gitMajor=1 -X $kv.gitMinor=$minor -X $kv.gitTreeState=clean" \
+  go_build_tools kubernetes "$KUBE_VERSION" "k8s.io/kubernetes@$KUBE_VERSION" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl -- "${replaces[@]}"
 go_build_tools etcd "$ETCD_VERSION" "go.etcd.io/etcd/server/v3@$ETCD_VERSION" go.etcd.io/etcd/server/v3
 
