@@ -97,7 +97,7 @@ setsid timeout -s KILL "$lifetime" "$bin/kube-apiserver" \
   --service-account-key-file "$pki/sa.pub" \
   --service-account-signing-key-file "$pki/sa.key" \
   --service-cluster-ip-range 10.96.0.0/24 --endpoint-reconciler-type none \
-  --allow-privileged=false --profiling=false --v=1 \
+  --allow-privileged=true --profiling=false --v=1 \
   </dev/null >"$dir/apiserver.log" 2>&1 &
 echo $! >"$dir/apiserver.pid"
 
