@@ -4,7 +4,7 @@
 // namespace and every acknowledged write must be there with exactly its acknowledged value (the
 // one write that was in flight may hold its new value or its previous one).
 //
-// VSECM_KUBE_CRASH_TRIALS (12), VSECM_KUBE_CRASH_BUDGET_S (60) and VSECM_CRASH_SEED override.
+// VSECM_KUBE_CRASH_TRIALS (40), VSECM_KUBE_CRASH_BUDGET_S (60) and VSECM_CRASH_SEED override.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -47,7 +47,7 @@ TEST(KubeCrashTest, EveryAcknowledgedWriteSurvivesKill9OnTheRealApiServer) {
   const char* trials_env = std::getenv("VSECM_KUBE_CRASH_TRIALS");
   const char* budget_env = std::getenv("VSECM_KUBE_CRASH_BUDGET_S");
   const char* seed_env = std::getenv("VSECM_CRASH_SEED");
-  const int trials = trials_env ? std::atoi(trials_env) : 12;
+  const int trials = trials_env ? std::atoi(trials_env) : 40;
   const double budget_s = budget_env ? std::atof(budget_env) : 60.0;
   const uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10) : std::random_device{}();
   std::mt19937_64 rng(seed);
