@@ -43,13 +43,29 @@ class KubeSafeE2eTest : public ::testing::Test {
     billing_ = vsecm::kube::UniqueName("billing");
     for (const auto& ns : {sys_, apps_, billing_}) kube_->CreateNamespace(ns);
     // The chart's objects: the ServiceAccount, the root key Role (get and update of that one
-    // Secret), the k8s: secrets Role in each workload namespace.
-    kube_->CreateServiceAccount(sys_, "vsecm-safe");
-    kube_->GrantSecrets(sys_, "vsecm-safe-root-key", {"get", "update"}, sys_, "vsecm-safe",
-                        "vsecm-root-key");
-    for (const auto& ns : {apps_, billing_}) {
-      kube_->GrantSecrets(ns, "vsecm-safe-k8s-secrets", kK8sSecretVerbs, sys_, "vsecm-safe");
+    // Secret), the k8s: secrets Role in each workload namespace. Rendered by Helm from the chart
+    // itself (templates/safe-rbac.yaml) when a helm binary is there; else the same objects,
+    // written here.
+    if (!RealKube::Helm().empty()) {
+      vsecm::kube::Run rbac = RealKube::HelmTemplate(
+          sys_, "--set 'safe.k8sSecretNamespaces={" + apps_ + "," + billing_ +
+                    "}' --show-only templates/safe-rbac.yaml");
+      ASSERT_EQ(rbac.exit_code, 0) << rbac.out;
+      ASSERT_THAT(rbac.out, HasSubstr("name: vsecm-safe-k8s-secrets"));
+      kube_->MustKubectl("apply --server-side --field-manager=vsecm-test", rbac.out);
+      rbac_from_ = "the chart, rendered by " + RealKube::Helm();
+    } else {
+      kube_->CreateServiceAccount(sys_, "vsecm-safe");
+      kube_->GrantSecrets(sys_, "vsecm-safe-root-key", {"get", "update"}, sys_, "vsecm-safe",
+                          "vsecm-root-key");
+      for (const auto& ns : {apps_, billing_}) {
+        kube_->GrantSecrets(ns, "vsecm-safe-k8s-secrets", kK8sSecretVerbs, sys_, "vsecm-safe");
+      }
+      rbac_from_ = "objects written like the chart's (no helm binary here)";
     }
+    RecordProperty("rbac", rbac_from_);
+    static const bool said = (std::printf("[ kube     ] RBAC: %s\n", rbac_from_.c_str()), true);
+    (void)said;
     ASSERT_TRUE(kube_->WaitCan(true, "update", sys_, sys_, "vsecm-safe", "vsecm-root-key"));
     ASSERT_TRUE(kube_->WaitCan(true, "create", billing_, sys_, "vsecm-safe"));
     kubeconfig_ = kube_->ServiceAccountKubeconfig(dir_.path(), sys_, "vsecm-safe");
@@ -63,6 +79,13 @@ class KubeSafeE2eTest : public ::testing::Test {
 
   // The chart's pre-install hook: the root key Secret, empty.
   void CreateEmptyRootKeySecret() {
+    if (!RealKube::Helm().empty()) {
+      vsecm::kube::Run secret =
+          RealKube::HelmTemplate(sys_, "--show-only templates/safe-root-key-secret.yaml");
+      ASSERT_EQ(secret.exit_code, 0) << secret.out;
+      kube_->MustKubectl("create", secret.out);
+      return;
+    }
     kube_->MustKubectl("create", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vsecm-root-key\n"
                                  "  namespace: " + sys_ + "\ntype: Opaque\ndata:\n  KEY_TXT: \"\"\n");
   }
@@ -92,14 +115,14 @@ class KubeSafeE2eTest : public ::testing::Test {
   }
 
   const RealKube* kube_ = nullptr;
-  std::string sys_, apps_, billing_, kubeconfig_;
+  std::string sys_, apps_, billing_, kubeconfig_, rbac_from_;
   TempDir dir_;
 };
 
 // The chart creates the Secret empty; the Safe fills it (update at the version it read) and reads
 // it back after a kill -9.
 TEST_F(KubeSafeE2eTest, TheSafeFillsTheChartsEmptyRootKeySecretAndUsesItAfterARestart) {
-  CreateEmptyRootKeySecret();
+  ASSERT_NO_FATAL_FAILURE(CreateEmptyRootKeySecret());
   auto safe = NewSafe();
   ASSERT_TRUE(safe->Start()) << safe->Log();
   ASSERT_TRUE(safe->WaitReady()) << safe->Log();
@@ -148,7 +171,7 @@ TEST_F(KubeSafeE2eTest, AnAbsentRootKeySecretIsCreatedWhenRbacAllowsAndNamedWhen
 // Two Safes start at once on the same empty Secret: one key ends in it, and both use that key
 // (each reads back, after a kill -9, what it stored before).
 TEST_F(KubeSafeE2eTest, TwoSafesStartingAtOnceEndWithOneKey) {
-  CreateEmptyRootKeySecret();
+  ASSERT_NO_FATAL_FAILURE(CreateEmptyRootKeySecret());
   auto a = NewSafe(), b = NewSafe();
   bool a_ok = false, b_ok = false;
   std::thread ta([&] { a_ok = a->Start() && a->WaitReady(); });
@@ -182,7 +205,7 @@ TEST_F(KubeSafeE2eTest, TwoSafesStartingAtOnceEndWithOneKey) {
 }
 
 TEST_F(KubeSafeE2eTest, K8sSecretsAreCreatedUpdatedAndDeletedInWorkloadNamespaces) {
-  CreateEmptyRootKeySecret();
+  ASSERT_NO_FATAL_FAILURE(CreateEmptyRootKeySecret());
   auto safe = NewSafe();
   ASSERT_TRUE(safe->Start()) << safe->Log();
   ASSERT_TRUE(safe->WaitReady()) << safe->Log();
@@ -218,7 +241,7 @@ TEST_F(KubeSafeE2eTest, K8sSecretsAreCreatedUpdatedAndDeletedInWorkloadNamespace
 // Safe writes at the version it read, meets the API server's 409 conflicts, reads again and
 // retries; every write is answered, and the Secret ends holding one writer's whole last value.
 TEST_F(KubeSafeE2eTest, ConcurrentWritersMeetResourceVersionConflictsAndEndConsistent) {
-  CreateEmptyRootKeySecret();
+  ASSERT_NO_FATAL_FAILURE(CreateEmptyRootKeySecret());
   auto a = NewSafe(), b = NewSafe();
   ASSERT_TRUE(a->Start() && a->WaitReady()) << a->Log();
   ASSERT_TRUE(b->Start() && b->WaitReady()) << b->Log();
@@ -283,7 +306,7 @@ TEST_F(KubeSafeE2eTest, ConcurrentWritersMeetResourceVersionConflictsAndEndConsi
 // A verb taken out of the chart's Role: the write fails, and the error names the verb, the
 // resource and the namespace.
 TEST_F(KubeSafeE2eTest, AVerbRemovedFromTheRoleGivesAnErrorThatNamesIt) {
-  CreateEmptyRootKeySecret();
+  ASSERT_NO_FATAL_FAILURE(CreateEmptyRootKeySecret());
   auto safe = NewSafe();
   ASSERT_TRUE(safe->Start()) << safe->Log();
   ASSERT_TRUE(safe->WaitReady()) << safe->Log();

@@ -156,6 +156,36 @@ class RealKube {
     return false;
   }
 
+  // A Helm binary: $VSECM_HELM, else the one scripts/peers/helm.sh built (any helm-* in the peer
+  // cache), else helm on PATH; "" when there is none.
+  static std::string Helm() {
+    if (const char* h = std::getenv("VSECM_HELM"); h != nullptr && *h != '\0') return h;
+    const char* c = std::getenv("VSECM_PEER_CACHE");
+    const std::filesystem::path cache = c != nullptr && *c != '\0' ? c : "/var/cache/vsecm-peers";
+    std::error_code ec;
+    std::string found;
+    for (const auto& e : std::filesystem::directory_iterator(cache, ec)) {
+      const auto candidate = e.path() / "bin" / "helm";
+      if (e.path().filename().string().rfind("helm-", 0) == 0 &&
+          std::filesystem::exists(e.path() / ".built") && std::filesystem::exists(candidate)) {
+        found = candidate.string();
+      }
+    }
+    if (!found.empty()) return found;
+    Run which = RunShell("command -v helm");
+    if (which.exit_code == 0) {
+      while (!which.out.empty() && which.out.back() == '\n') which.out.pop_back();
+      return which.out;
+    }
+    return "";
+  }
+  // `helm template` of deploy/helm/vsecm in `ns` with `args` (--set ..., --show-only ...).
+  static Run HelmTemplate(const std::string& ns, const std::string& args) {
+    return RunShell(ShellQuote(Helm()) + " template vsecm " +
+                    ShellQuote(std::string(VSECM_SOURCE_DIR) + "/deploy/helm/vsecm") +
+                    " --namespace " + ShellQuote(ns) + " --kube-version v1.37.2 " + args);
+  }
+
   // A kubeconfig in `dir` for ServiceAccount ns/sa, with a token the TokenRequest API issued
   // (kubectl create token: POST .../serviceaccounts/SA/token), kept in a token file.
   std::string ServiceAccountKubeconfig(const std::string& dir, const std::string& ns,
