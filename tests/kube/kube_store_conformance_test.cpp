@@ -16,9 +16,13 @@ using vsecm::kube::RealKube;
 const auto* const kRequireKube =
     ::testing::AddGlobalTestEnvironment(new vsecm::kube::RequireKubeEnvironment);
 
+// How the plugin authenticates: a TokenRequest token of a ServiceAccount bound to the chart's
+// store Role, or the admin's client certificate (CN=admin, O=system:masters).
+enum class Auth { kServiceAccountToken, kAdminCertificate };
+
 class RealClusterSandbox : public t::StoreSandbox {
  public:
-  RealClusterSandbox() : dir_(MakeDir()), ns_(vsecm::kube::UniqueName("conf")) {
+  explicit RealClusterSandbox(Auth auth) : dir_(MakeDir()), ns_(vsecm::kube::UniqueName("conf")) {
     std::string why;
     kube_ = RealKube::Get(&why);
     if (kube_ == nullptr) return;  // the environment skips the test
@@ -28,7 +32,9 @@ class RealClusterSandbox : public t::StoreSandbox {
                         {"get", "list", "watch", "create", "update", "patch", "delete"}, ns_,
                         "vsecm-safe");
     EXPECT_TRUE(kube_->WaitCan(true, "list", ns_, ns_, "vsecm-safe"));
-    kubeconfig_ = kube_->ServiceAccountKubeconfig(dir_, ns_, "vsecm-safe");
+    kubeconfig_ = auth == Auth::kAdminCertificate
+                      ? kube_->admin
+                      : kube_->ServiceAccountKubeconfig(dir_, ns_, "vsecm-safe");
   }
   ~RealClusterSandbox() override {
     // No namespace controller runs, so deleting the namespace would not delete its Secrets.
@@ -61,8 +67,17 @@ VSECM_STORE_CONFORMANCE_SUITE(RealKubeStoreK8s, [] {
   t::StoreConformanceOptions o;
   o.label = "real_kube_store_k8s";
   o.plugin_path = VSECM_TEST_PLUGIN_DIR "/vsecm-store-k8s.so";
-  o.make_sandbox = [] { return std::make_unique<RealClusterSandbox>(); };
+  o.make_sandbox = [] { return std::make_unique<RealClusterSandbox>(Auth::kServiceAccountToken); };
   // etcd's default request limit (1.5 MiB) and the Secret data limit (1 MiB): as against the fake.
+  o.large_value_bytes = 1000 * 1024;
+  return o;
+});
+
+VSECM_STORE_CONFORMANCE_SUITE(RealKubeStoreK8sAdminCert, [] {
+  t::StoreConformanceOptions o;
+  o.label = "real_kube_store_k8s_admin_cert";
+  o.plugin_path = VSECM_TEST_PLUGIN_DIR "/vsecm-store-k8s.so";
+  o.make_sandbox = [] { return std::make_unique<RealClusterSandbox>(Auth::kAdminCertificate); };
   o.large_value_bytes = 1000 * 1024;
   return o;
 });

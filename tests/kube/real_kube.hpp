@@ -194,12 +194,14 @@ class RealKube {
     EXPECT_EQ(token.exit_code, 0) << token.out;
     std::string t = token.out;
     while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+    // Written aside and renamed over the old file, as the kubelet rotates a projected token.
     const std::string token_file = dir + "/" + sa + ".token";
     {
-      std::ofstream(token_file) << t << "\n";
+      std::ofstream(token_file + ".new") << t << "\n";
     }
-    std::filesystem::permissions(token_file, std::filesystem::perms::owner_read |
-                                                 std::filesystem::perms::owner_write);
+    std::filesystem::permissions(token_file + ".new", std::filesystem::perms::owner_read |
+                                                          std::filesystem::perms::owner_write);
+    std::filesystem::rename(token_file + ".new", token_file);
     const std::string path = dir + "/" + sa + ".kubeconfig";
     std::ofstream(path) << "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n"
                         << "    server: " << server << "\n    certificate-authority: " << ca
