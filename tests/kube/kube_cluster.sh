@@ -25,10 +25,11 @@ stop_pid() {
   [[ -f $f ]] || return 0
   local pid
   pid=$(cat "$f")
+  # Each process is the leader of its own process group (setsid): `timeout` and the program.
   if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
+    kill -TERM -- "-$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+    kill -KILL -- "-$pid" 2>/dev/null || true
   fi
   rm -f "$f"
 }
