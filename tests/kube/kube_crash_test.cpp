@@ -141,6 +141,10 @@ TEST(KubeCrashTest, EveryAcknowledgedWriteSurvivesKill9OnTheRealApiServer) {
       }
       model[name] = found;
     }
+    // Kept until exit: the Safe never unloads a plugin, and vsecm-store-k8s keeps process-lifetime
+    // state (as the fixture of tests/plugins/store-k8s notes) that an unload would leak.
+    static auto* const kept = new std::vector<std::unique_ptr<kernel::SafeKernel>>();
+    kept->push_back(std::move(k).value());
     next = inflight + 1;
     ++done;
     early_kills += early;
