@@ -336,5 +336,40 @@ TEST_F(KubeSafeE2eTest, AVerbRemovedFromTheRoleGivesAnErrorThatNamesIt) {
   }
 }
 
+// What VSecM does not own it leaves alone, on the real API server too: a Secret someone else
+// made in a workload namespace, and the Safe's own root key Secret.
+TEST_F(KubeSafeE2eTest, ForeignSecretsAndTheRootKeySecretAreNeitherOverwrittenNorDeleted) {
+  ASSERT_NO_FATAL_FAILURE(CreateEmptyRootKeySecret());
+  auto safe = NewSafe();
+  ASSERT_TRUE(safe->Start()) << safe->Log();
+  ASSERT_TRUE(safe->WaitReady()) << safe->Log();
+  kube_->MustKubectl("create secret generic db-creds -n " + apps_ +
+                     " --from-literal=password=hands-off");
+  kube_->MustKubectl("label secret db-creds -n " + apps_ + " app=billing");
+  const auto before = kube_->GetSecret(apps_, "db-creds");
+  ASSERT_TRUE(before.has_value());
+
+  HttpAnswer put = Sentinel(*safe, "POST", R"({"workloads":["k8s:db-creds"],"namespaces":[")" +
+                                               apps_ + R"("],"value":"overwritten"})");
+  EXPECT_NE(put.status, 200) << put.body;
+  EXPECT_THAT(put.body, HasSubstr("Kubernetes Secret " + apps_ +
+                                  "/db-creds exists and is not managed by VSecM"));
+  Sentinel(*safe, "DELETE", R"({"workloads":["k8s:db-creds"]})");
+  const auto after = kube_->GetSecret(apps_, "db-creds");
+  ASSERT_TRUE(after.has_value()) << "deleted";
+  EXPECT_EQ((*after)["metadata"]["resourceVersion"], (*before)["metadata"]["resourceVersion"]);
+  EXPECT_EQ((*after)["data"], (*before)["data"]);
+
+  const auto root = kube_->GetSecret(sys_, "vsecm-root-key");
+  ASSERT_TRUE(root.has_value());
+  HttpAnswer over = Sentinel(*safe, "POST", R"({"workloads":["k8s:vsecm-root-key"],"namespaces":[")" +
+                                                sys_ + R"("],"value":"x"})");
+  EXPECT_NE(over.status, 200) << over.body;
+  EXPECT_THAT(over.body, HasSubstr(sys_ + "/vsecm-root-key"));
+  const auto root_after = kube_->GetSecret(sys_, "vsecm-root-key");
+  ASSERT_TRUE(root_after.has_value());
+  EXPECT_EQ((*root_after)["metadata"]["resourceVersion"], (*root)["metadata"]["resourceVersion"]);
+}
+
 }  // namespace
 }  // namespace vsecm::testing
