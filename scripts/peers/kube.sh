@@ -12,8 +12,9 @@
 #   scripts/peers/kube.sh --print-path  print the folder holding kube-apiserver, kubectl and etcd
 #                                       (exit 1 when not built)
 #
-# A cold build takes long on a small machine (kube-apiserver is a large program): see the report
-# in the commit that added this script.
+# A cold build (empty Go build and module caches) took 19 min 44 s on 2 shared cores (630 s of
+# CPU, at most 2.9 GB of RAM), and left 3.1 GB in the Go build cache, 0.75 GB in the module cache
+# and 0.3 GB of programs; with the caches warm from other builds, 7 min; a rebuild, 33 s.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
