@@ -29,7 +29,8 @@ peer_built() { [[ -f $(peer_dir "$1" "$2")/.built ]]; }
 #   Makes a throwaway module that requires MODULE at VERSION as a tool dependency (go get -tool,
 #   the way the Go module proxy's listing says these programs are taken), adds any `replace`
 #   lines given after --, and installs each PACKAGE into $(peer_dir NAME VERSION)/bin.
-#   Prints how long it took. Idempotent.
+#   Prints how long it took. Idempotent. PEER_LDFLAGS, when set, is passed to go install as
+#   -ldflags (e.g. -X lines that stamp the version a program reports).
 go_build_tools() {
   local name=$1 version=$2 module=$3
   shift 3
@@ -61,7 +62,7 @@ go_build_tools() {
     "$go" mod init "vsecm.local/peers/$name" >/dev/null 2>&1 || exit 1
     for r in "${replaces[@]}"; do "$go" mod edit -replace "$r" || exit 1; done
     for p in "${packages[@]}"; do "$go" get -tool "$p@${module#*@}" || exit 1; done
-    GOBIN=$dir/bin "$go" install "${packages[@]}"
+    GOBIN=$dir/bin "$go" install ${PEER_LDFLAGS:+-ldflags="$PEER_LDFLAGS"} "${packages[@]}"
   ) || {
     echo "peers: building $name $version failed after $((SECONDS - started)) s" >&2
     return 1
