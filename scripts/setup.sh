@@ -37,3 +37,6 @@ if ((${#missing[@]})); then
 else
   echo "setup: all ${#packages[@]} packages present"
 fi
+
+# Real peers
+bash "$(dirname "$0")/peers/spire.sh"  # spire-server, spire-agent (tests/spire)
