@@ -24,7 +24,7 @@ TEST_F(SpireAgentRestartTest, SafeAndSidecarSurviveKillNineOfTheAgent) {
   const std::string sidecar_binary = CopyBinary("vsecm-sidecar", "orders");
   ASSERT_TRUE(Register(WorkloadId("orders", "sidecar"), {PathSelector(sidecar_binary)}));
   ASSERT_TRUE(WaitForEntries());
-  ASSERT_TRUE(StartSafe());
+  ASSERT_TRUE(StartSafe(/*socket_from_env=*/true));  // SPIFFE_ENDPOINT_SOCKET, as in a pod
   const pid_t safe_pid = safe().pid();
   ASSERT_EQ(Sentinel({"-w", "orders", "-s", "v1"}).exit_code, 0);
   ASSERT_EQ(Sentinel({"-w", "spire-test", "-s", "mine"}).exit_code, 0);

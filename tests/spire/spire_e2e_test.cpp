@@ -59,12 +59,17 @@ TEST_F(SpireE2eTest, SentinelInitContainerSidecarAndWorkloadsOverTheWorkloadApi)
     ASSERT_TRUE(StartClient(*sidecars.back(), pod.sidecar, {},
                             {{"VSECM_SIDECAR_POLL_INTERVAL", "200"},
                              {"VSECM_SIDECAR_SECRETS_PATH", dir() / (pod.name + "-secrets.json")}},
-                            "sidecar-" + pod.name));
+                            "sidecar-" + pod.name,
+                            /*socket_from_env=*/pod.name == "billing"));  // both ways work
   }
   for (size_t i = 0; i < pods.size(); ++i) {
     const std::string file = dir() / (pods[i].name + "-secrets.json");
     const std::string want = R"({"db":")" + pods[i].name + R"(-secret"})";
     EXPECT_TRUE(Eventually([&] { return ReadAll(file) == want; })) << sidecars[i]->Log();
+    EXPECT_GE(sidecars[i]->Count("SVID " + WorkloadId(pods[i].name, "sidecar") +
+                                 " \\(generation 1, .*from workload api at " + WorkloadSocket()),
+              1u)
+        << sidecars[i]->Log();
   }
 
   // Each workload reads only its own secret (the Safe takes the name from the SPIFFE ID).

@@ -359,7 +359,7 @@ RunResult SpireTest::ServerCli(std::vector<std::string> args) {
 }
 
 bool SpireTest::Register(const std::string& spiffe_id, const std::vector<std::string>& selectors,
-                         int ttl_seconds) {
+                         int ttl_seconds, const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {"entry", "create", "-parentID", agent_id_, "-spiffeID",
                                    spiffe_id};
   for (const std::string& s : selectors) {
@@ -370,6 +370,7 @@ bool SpireTest::Register(const std::string& spiffe_id, const std::vector<std::st
     args.push_back("-x509SVIDTTL");
     args.push_back(std::to_string(ttl_seconds));
   }
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   RunResult r = ServerCli(args);
   EXPECT_EQ(r.exit_code, 0) << "entry create " << spiffe_id << ": " << r.out;
   return r.exit_code == 0;
@@ -400,9 +401,9 @@ void SpireTest::RegisterSafeAndSentinel(int safe_ttl_seconds) {
   Register(SentinelId(), {Sha256Selector(BuiltBinary("vsecm-sentinel"))});
 }
 
-bool SpireTest::StartSafe() {
+bool SpireTest::StartSafe(bool socket_from_env) {
   const std::string base = dir_ / "safe";
-  const std::map<std::string, std::string> env = {
+  std::map<std::string, std::string> env = {
       {"VSECM_SAFE_TLS_PORT", "127.0.0.1:0"},
       {"VSECM_PROBE_LIVENESS_PORT", "127.0.0.1:0"},
       {"VSECM_PROBE_READINESS_PORT", "127.0.0.1:0"},
@@ -411,8 +412,14 @@ bool SpireTest::StartSafe() {
       {"VSECM_SAFE_DATA_PATH", base + "/data"},
       {"VSECM_SAFE_AUDIT_PATH", base + "/audit.jsonl"},
       {"VSECM_LOG_LEVEL", "debug"}};
-  if (!safe_.Start({BuiltBinary("vsecm-safe"), "serve", "--spiffe-socket", WorkloadSocket()}, env,
-                   dir_ / "logs/vsecm-safe.log")) {
+  std::vector<std::string> argv = {BuiltBinary("vsecm-safe"), "serve"};
+  if (socket_from_env) {
+    env["SPIFFE_ENDPOINT_SOCKET"] = WorkloadSocket();
+  } else {
+    argv.push_back("--spiffe-socket");
+    argv.push_back(WorkloadSocket());
+  }
+  if (!safe_.Start(argv, env, dir_ / "logs/vsecm-safe.log")) {
     return false;
   }
   const std::string listening =
@@ -446,18 +453,25 @@ RunResult SpireTest::Sentinel(const std::vector<std::string>& args) {
 
 bool SpireTest::StartClient(ChildProcess& process, const std::string& binary,
                             const std::vector<std::string>& args,
-                            std::map<std::string, std::string> env, const std::string& log_name) {
-  std::vector<std::string> argv = {binary, "--safe-url", SafeUrl(), "--spiffe-socket",
-                                   WorkloadSocket()};
+                            std::map<std::string, std::string> env, const std::string& log_name,
+                            bool socket_from_env) {
+  std::vector<std::string> argv = {binary, "--safe-url", SafeUrl()};
+  if (socket_from_env) {
+    env["SPIFFE_ENDPOINT_SOCKET"] = WorkloadSocket();
+  } else {
+    argv.push_back("--spiffe-socket");
+    argv.push_back(WorkloadSocket());
+  }
   argv.insert(argv.end(), args.begin(), args.end());
   env.emplace("VSECM_LOG_LEVEL", "debug");
   return process.Start(argv, env, dir_ / ("logs/" + log_name + ".log"));
 }
 
 std::shared_ptr<identity::IdentitySource> SpireTest::OpenOwnSource(
-    std::chrono::milliseconds initial_wait, Status* error) {
+    std::chrono::milliseconds initial_wait, Status* error, const std::string& hint) {
   identity::WorkloadApiOptions options;
   options.address = WorkloadSocket();
+  options.hint = hint;
   options.initial_backoff = 100ms;
   options.max_backoff = 1000ms;
   StatusOr<std::unique_ptr<identity::WorkloadApiSource>> opened =

@@ -99,7 +99,7 @@ class SpireTest : public ::testing::Test {
   // `spire-server entry create` under the agent; ttl_seconds 0 keeps the server's default.
   // Returns false (and records a test failure) when the server refuses.
   bool Register(const std::string& spiffe_id, const std::vector<std::string>& selectors,
-                int ttl_seconds = 0);
+                int ttl_seconds = 0, const std::vector<std::string>& extra_args = {});
   // Blocks until the agent has synced every entry created so far (a probe entry created last,
   // fetched over the Workload API by a copy of spire-agent that it selects).
   bool WaitForEntries();
@@ -130,23 +130,25 @@ class SpireTest : public ::testing::Test {
 
   // Registers the Safe (by path) and Sentinel (by sha256) with `ttl_seconds` (0: default).
   void RegisterSafeAndSentinel(int safe_ttl_seconds = 0);
-  // `vsecm-safe serve` with the Workload API, on 127.0.0.1 ports the system picks; waits until
-  // it listens and is ready.
-  bool StartSafe();
+  // `vsecm-safe serve` with the Workload API (--spiffe-socket, or SPIFFE_ENDPOINT_SOCKET when
+  // `socket_from_env`), on 127.0.0.1 ports the system picks; waits until it listens and is ready.
+  bool StartSafe(bool socket_from_env = false);
   ChildProcess& safe() { return safe_; }
   std::string SafeUrl() const { return "https://127.0.0.1:" + std::to_string(safe_api_port_) + "/"; }
   int safe_api_port() const { return safe_api_port_; }
 
   // vsecm-sentinel ARGS with --safe-url and --spiffe-socket.
   RunResult Sentinel(const std::vector<std::string>& args);
-  // Starts `binary` (a path) with --safe-url and --spiffe-socket first, then `args`.
+  // Starts `binary` (a path) with --safe-url and --spiffe-socket first (or, when
+  // `socket_from_env`, SPIFFE_ENDPOINT_SOCKET in its environment instead), then `args`.
   bool StartClient(ChildProcess& process, const std::string& binary,
                    const std::vector<std::string>& args, std::map<std::string, std::string> env,
-                   const std::string& log_name);
+                   const std::string& log_name, bool socket_from_env = false);
 
-  // A Workload API source for this test process.
+  // A Workload API source for this test process (the SVID with `hint`, if given).
   std::shared_ptr<identity::IdentitySource> OpenOwnSource(std::chrono::milliseconds initial_wait,
-                                                          Status* error = nullptr);
+                                                          Status* error = nullptr,
+                                                          const std::string& hint = "");
   // A fresh TLS 1.3 connection to the Safe with `own` as our identity; the Safe's leaf.
   StatusOr<SeenCertificate> SafeCertificate(std::shared_ptr<identity::IdentitySource> own);
 
