@@ -89,7 +89,8 @@ std::string SpireBinDir() {
 // ---- ChildProcess
 
 bool ChildProcess::Start(const std::vector<std::string>& argv_in,
-                         const std::map<std::string, std::string>& env, const std::string& log_path) {
+                         const std::map<std::string, std::string>& env,
+                         const std::string& log_path) {
   log_path_ = log_path;
   exit_code_.reset();
   std::vector<std::string> env_strings;
@@ -132,8 +133,9 @@ void ChildProcess::Signal(int signal) {
 
 void ChildProcess::Kill() {
   if (pid_ <= 0) return;
-  ::kill(-pid_, SIGKILL);  // the group: anything it started goes too
   if (!exit_code_) {
+    // Not reaped yet, so the id is still ours (a zombie keeps it): the group goes, leader first.
+    ::kill(-pid_, SIGKILL);
     int status = 0;
     if (::waitpid(pid_, &status, 0) == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
@@ -153,10 +155,17 @@ bool ChildProcess::Running() { return pid_ > 0 && !Poll(); }
 bool ChildProcess::Poll() {
   if (exit_code_) return true;
   if (pid_ <= 0) return true;
+  // Look without reaping: while the leader is a zombie its id cannot be reused, so killing the
+  // group (anything it left behind) cannot hit another process.
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0 ||
+      info.si_pid == 0) {
+    return false;
+  }
+  ::kill(-pid_, SIGKILL);
   int status = 0;
-  if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  ::waitpid(pid_, &status, 0);
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  ::kill(-pid_, SIGKILL);  // the leader is gone; leave no stray member of its group
   return true;
 }
 
@@ -169,8 +178,9 @@ size_t ChildProcess::Count(const std::string& pattern) const {
       std::distance(std::sregex_iterator(log.begin(), log.end(), re), std::sregex_iterator()));
 }
 
-RunResult RunCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-              int timeout_seconds) {
+RunResult RunCommand(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env,
+                     int timeout_seconds) {
   char tmpl[] = "/tmp/vsecm-spire-run-XXXXXX";
   const int fd = ::mkstemp(tmpl);
   if (fd >= 0) ::close(fd);
@@ -257,7 +267,8 @@ void SpireTest::SetUp() {
             "  NodeAttestor \"join_token\" { plugin_data {} }\n"
             // On disk, so an agent restarted with the same data dir keeps its own SVID: a join
             // token attests once only.
-            "  KeyManager \"disk\" { plugin_data { directory = \"" + dir_ / "agent/data" + "\" } }\n"
+            "  KeyManager \"disk\" { plugin_data { directory = \"" + dir_ / "agent/data" +
+                "\" } }\n"
             "  WorkloadAttestor \"unix\" { plugin_data { discover_workload_path = true } }\n"
             "}\n");
   ASSERT_TRUE(StartAgent(/*with_join_token=*/true));
@@ -276,7 +287,8 @@ void SpireTest::TearDown() {
   }
   if (keep_to.size() > 1 && keep_to.front() == '/') {
     const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    const fs::path to = fs::path(keep_to) / (std::string(info->test_suite_name()) + "." + info->name());
+    const fs::path to =
+        fs::path(keep_to) / (std::string(info->test_suite_name()) + "." + info->name());
     std::error_code ec;
     fs::create_directories(to, ec);
     fs::copy(fs::path(dir_.path()) / "logs", to,
@@ -316,7 +328,8 @@ bool SpireTest::StartServer() {
                        {}, dir_ / "logs/spire-server.log")) {
       return false;
     }
-    if (Eventually([&] { return !server_.Running() || ServerHealthy(); }, 90) && server_.Running()) {
+    const bool up = Eventually([&] { return !server_.Running() || ServerHealthy(); }, 90);
+    if (up && server_.Running()) {
       return true;
     }
     const bool port_taken = server_.Log().find("address already in use") != std::string::npos;
@@ -327,13 +340,13 @@ bool SpireTest::StartServer() {
 }
 
 bool SpireTest::ServerHealthy() {
-  return RunCommand({bin_dir_ + "/spire-server", "healthcheck", "-socketPath", server_socket_}, {}, 20)
-             .exit_code == 0;
+  return RunCommand({bin_dir_ + "/spire-server", "healthcheck", "-socketPath", server_socket_}, {},
+                    20).exit_code == 0;
 }
 
 bool SpireTest::AgentHealthy() {
-  return RunCommand({bin_dir_ + "/spire-agent", "healthcheck", "-socketPath", agent_socket_}, {}, 20)
-             .exit_code == 0;
+  return RunCommand({bin_dir_ + "/spire-agent", "healthcheck", "-socketPath", agent_socket_}, {},
+                    20).exit_code == 0;
 }
 
 bool SpireTest::StartAgent(bool with_join_token) {
@@ -489,12 +502,14 @@ std::shared_ptr<identity::IdentitySource> SpireTest::OpenOwnSource(
   return source;
 }
 
-StatusOr<SeenCertificate> SpireTest::SafeCertificate(std::shared_ptr<identity::IdentitySource> own) {
+StatusOr<SeenCertificate> SpireTest::SafeCertificate(
+    std::shared_ptr<identity::IdentitySource> own) {
   identity::PeerPolicy policy;
   policy.trust_domain = kTrustDomain;
   VSECM_ASSIGN_OR_RETURN(identity::SpiffeId safe_id, identity::SpiffeId::Parse(SafeId()));
   policy.authorize = identity::ExpectSpiffeId(safe_id);
-  VSECM_ASSIGN_OR_RETURN(identity::SslCtxPtr ctx, identity::NewClientContext(std::move(own), policy));
+  VSECM_ASSIGN_OR_RETURN(identity::SslCtxPtr ctx,
+                         identity::NewClientContext(std::move(own), policy));
 
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   timeval tv{20, 0};

@@ -44,8 +44,9 @@ struct RunResult {
 
 // Runs a command (argv, no shell) to completion, at most `timeout_seconds`, with the cleaned
 // environment below plus `env`.
-RunResult RunCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
-              int timeout_seconds = 60);
+RunResult RunCommand(const std::vector<std::string>& argv,
+                     const std::map<std::string, std::string>& env = {},
+                     int timeout_seconds = 60);
 
 // A child process in a process group of its own, its stdout and stderr appended to a log file.
 // Its environment is ours without VSECM_*, SPIFFE_*, KUBERNETES_* and KUBECONFIG, plus `env`.
@@ -134,7 +135,9 @@ class SpireTest : public ::testing::Test {
   // `socket_from_env`), on 127.0.0.1 ports the system picks; waits until it listens and is ready.
   bool StartSafe(bool socket_from_env = false);
   ChildProcess& safe() { return safe_; }
-  std::string SafeUrl() const { return "https://127.0.0.1:" + std::to_string(safe_api_port_) + "/"; }
+  std::string SafeUrl() const {
+    return "https://127.0.0.1:" + std::to_string(safe_api_port_) + "/";
+  }
   int safe_api_port() const { return safe_api_port_; }
 
   // vsecm-sentinel ARGS with --safe-url and --spiffe-socket.

@@ -26,8 +26,21 @@ TEST_F(SpireUnregisteredTest, NoEntryNoSvidNoSecretAndTheErrorSaysWhy) {
   ASSERT_EQ(Sentinel({"-w", "known", "-s", "for-known"}).exit_code, 0);
   ASSERT_EQ(Sentinel({"-w", "stranger", "-s", "for-stranger"}).exit_code, 0);
 
-  // In this process (no entry selects this test binary here): the Workload API source and the
-  // client both say that SPIRE issued no identity.
+  // The binaries: the registered copy delivers its secret; the stranger writes nothing and
+  // exits saying why; so does an init container.
+  ChildProcess known, lost, lost_init;
+  const std::string known_file = dir() / "known.json", lost_file = dir() / "stranger.json";
+  ASSERT_TRUE(StartClient(known, registered, {},
+                          {{"VSECM_SIDECAR_POLL_INTERVAL", "200"},
+                           {"VSECM_SIDECAR_SECRETS_PATH", known_file}},
+                          "sidecar-known"));
+  ASSERT_TRUE(StartClient(lost, stranger, {},
+                          {{"VSECM_SIDECAR_POLL_INTERVAL", "200"},
+                           {"VSECM_SIDECAR_SECRETS_PATH", lost_file}},
+                          "sidecar-stranger"));
+  ASSERT_TRUE(StartClient(lost_init, stranger_init, {"--timeout", "3000"}, {}, "init-stranger"));
+  // Meanwhile, in this process (no entry selects this test binary here): the Workload API
+  // source and the client both say that SPIRE issued no identity.
   Status error;
   EXPECT_EQ(OpenOwnSource(5s, &error), nullptr);
   EXPECT_NE(error.message().find("no identity issued"), std::string::npos) << error.ToString();
@@ -44,22 +57,10 @@ TEST_F(SpireUnregisteredTest, NoEntryNoSvidNoSecretAndTheErrorSaysWhy) {
   std::cout << "[ message  ] SafeClient::Create without an entry: " << client.status().message()
             << std::endl;
 
-  // The binaries: the registered copy delivers its secret; the stranger writes nothing and
-  // exits saying why; so does an init container.
-  ChildProcess known, lost, lost_init;
-  const std::string known_file = dir() / "known.json", lost_file = dir() / "stranger.json";
-  ASSERT_TRUE(StartClient(known, registered, {},
-                          {{"VSECM_SIDECAR_POLL_INTERVAL", "200"},
-                           {"VSECM_SIDECAR_SECRETS_PATH", known_file}},
-                          "sidecar-known"));
-  ASSERT_TRUE(StartClient(lost, stranger, {},
-                          {{"VSECM_SIDECAR_POLL_INTERVAL", "200"},
-                           {"VSECM_SIDECAR_SECRETS_PATH", lost_file}},
-                          "sidecar-stranger"));
-  ASSERT_TRUE(StartClient(lost_init, stranger_init, {"--timeout", "3000"}, {}, "init-stranger"));
   EXPECT_TRUE(Eventually([&] { return ReadAll(known_file) == "for-known"; })) << known.Log();
 
-  // They wait for an SVID (30 s, the identity options' initial wait) before giving up.
+  // They wait for an SVID up to the identity options' initial wait (30 s) before giving up; the
+  // init container's --timeout does not shorten that wait.
   EXPECT_EQ(lost.Wait(90), 1) << lost.Log();
   EXPECT_EQ(lost_init.Wait(90), 1) << lost_init.Log();
   for (ChildProcess* p : {&lost, &lost_init}) {

@@ -20,7 +20,8 @@ TEST_F(SpireWorkloadApiTest, PicksTheSvidByHintAndReadsTheEnvironmentSocket) {
   ASSERT_TRUE(Register(external, {PathSelector(SelfBinary())}, 0, {"-hint", "external"}));
   ASSERT_TRUE(WaitForEntries());
 
-  for (const auto& [hint, id] : {std::pair{"external", external}, std::pair{"internal", internal}}) {
+  for (const auto& [hint, id] :
+       {std::pair{"external", external}, std::pair{"internal", internal}}) {
     Status error;
     std::shared_ptr<identity::IdentitySource> source = OpenOwnSource(60s, &error, hint);
     ASSERT_NE(source, nullptr) << hint << ": " << error.ToString();
