@@ -44,6 +44,7 @@ peers=$(dirname "${BASH_SOURCE[0]}")/peers
 if [[ -d $peers ]]; then
   bash "$peers/helm.sh"
   bash "$peers/kube.sh"
+  bash "$peers/spire.sh"
 else
   echo "setup: no $peers here (a Docker build stage): real peers not built"
 fi
