@@ -35,6 +35,7 @@ using safe::SecretBody;
 class TlsContext {
  public:
   asio::ssl::context context{asio::ssl::context::tls_client};
+  std::shared_ptr<identity::IdentitySource> source;  // the SVID the context presents
 };
 
 StatusOr<std::shared_ptr<TlsContext>> NewTlsContext(
@@ -43,6 +44,7 @@ StatusOr<std::shared_ptr<TlsContext>> NewTlsContext(
   identity::PeerPolicy policy;
   policy.trust_domain = roles.trust_domain();
   policy.authorize = identity::ExpectSafe(roles);
+  tls->source = source;
   VSECM_RETURN_IF_ERROR(identity::ConfigureClientContext(tls->context.native_handle(),
                                                          std::move(source), std::move(policy)));
   return tls;
@@ -74,6 +76,7 @@ struct Transport::Impl {
   asio::io_context ioc{1};
   tcp::resolver resolver{ioc};
   std::unique_ptr<Stream> stream;
+  uint64_t stream_generation = 0;  // the SVID generation `stream` was opened with
   safe::SecureFlatBuffer buffer;
   std::atomic<bool> interrupted{false};
 
@@ -234,8 +237,15 @@ struct Transport::Impl {
 
     for (int attempt = 0;; ++attempt) {
       if (interrupted) return Interrupted();
+      // A kept-alive connection still presents the SVID it was opened with; once ours rotated,
+      // the Safe refuses that one (it rechecks expiry and the bundle on every request).
+      const uint64_t generation = tls->source != nullptr ? tls->source->generation() : 0;
+      if (stream != nullptr && generation != stream_generation) Disconnect();
       const bool reused = stream != nullptr;
-      if (!reused) VSECM_RETURN_IF_ERROR(Connect());
+      if (!reused) {
+        VSECM_RETURN_IF_ERROR(Connect());
+        stream_generation = generation;
+      }
 
       http::request<SecretBody> request{verb, target, 11};
       request.set(http::field::host, host);
