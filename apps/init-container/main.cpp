@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
     options.request_timeout = std::max(*init.timeout, std::chrono::milliseconds(1000));
     options.connect_timeout = std::min(options.connect_timeout, options.request_timeout);
   }
+  // ...and so does the wait for a first SVID (30 s by default), which comes before any request.
+  if (init.timeout) {
+    options.identity.initial_wait = std::min(options.identity.initial_wait, *init.timeout);
+  }
   auto safe = client::SafeClient::Create(std::move(options), env);
   if (!safe.ok()) return Fail(safe.status().message());
   kernel::LogInfo("init-container", "asking as {} at {}", (*safe)->spiffe_id(), (*safe)->url());

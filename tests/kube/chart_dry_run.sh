@@ -5,7 +5,8 @@
 # validation, defaulting and admission without being stored. The chart's CRDs
 # (deploy/helm/vsecm/crds: ClusterSPIFFEID and the other spire.spiffe.io kinds) are installed
 # first, for real, and so are the namespaces the manifests name (a dry run cannot create an
-# object in a namespace that does not exist).
+# object in a namespace that does not exist). Then the default scenario is applied for real and
+# its RBAC asked of the API server's authorizer (see the end).
 #
 # ServiceMonitor (monitoring.coreos.com/v1) belongs to the Prometheus Operator, which the chart
 # does not ship: a stand-in CRD that only declares the kind (any fields accepted) is installed,
@@ -123,5 +124,54 @@ PY
     failed=$((failed + 1))
   fi
 done
+
+# The default scenario applied for real (stored, not a dry run) into a namespace of its own, the
+# way `helm install` would leave it: every object is then read back, and the chart's RBAC is asked
+# through the API server's own authorizer (`kubectl auth can-i --as` the Safe's ServiceAccount):
+# the Safe may get and update its root-key Secret and nothing else in its namespace's Secrets;
+# Sentinel's ServiceAccount may not read Secrets at all. (No kubelet here: nothing runs a pod.)
+release_ns=vsecm-chart-apply
+kubectl create namespace "$release_ns" --dry-run=client -o yaml |
+  kubectl apply --server-side --field-manager=vsecm-test -f - >/dev/null
+"$helm" template vsecm "$chart" --namespace "$release_ns" --kube-version v1.37.2 \
+  -f "$root/tests/deploy/scenarios/defaults.yaml" >"$work/applied.yaml"
+if kubectl apply --server-side --field-manager=helm -f "$work/applied.yaml" >"$work/applied.out" 2>&1; then
+  stored=$(grep -c ' serverside-applied$' "$work/applied.out" || true)
+  echo "ok   defaults applied for real into $release_ns: $stored objects stored"
+  passed=$((passed + 1))
+else
+  echo "FAIL defaults, applied for real:"; cat "$work/applied.out"
+  failed=$((failed + 1))
+fi
+for object in statefulset/vsecm-safe deployment/vsecm-sentinel serviceaccount/vsecm-safe \
+  role/vsecm-safe-root-key rolebinding/vsecm-safe-root-key secret/vsecm-root-key; do
+  if kubectl get -n "$release_ns" "$object" -o name >/dev/null 2>"$work/get.err"; then
+    echo "ok   $object is stored"
+  else
+    echo "FAIL $object was not stored: $(cat "$work/get.err")"
+    failed=$((failed + 1))
+  fi
+done
+# can_i EXPECTED SERVICEACCOUNT VERB RESOURCE
+can_i() {
+  local got
+  got=$(kubectl auth can-i --as "system:serviceaccount:$release_ns:$2" -n "$release_ns" "$3" "$4" 2>&1 || true)
+  if [[ $got == "$1" ]]; then
+    echo "ok   $2 may $3 $4: $got"
+  else
+    echo "FAIL $2 may $3 $4: expected $1, the API server said $got"
+    failed=$((failed + 1))
+  fi
+}
+can_i yes vsecm-safe get secret/vsecm-root-key
+can_i yes vsecm-safe update secret/vsecm-root-key
+can_i no vsecm-safe delete secret/vsecm-root-key
+can_i no vsecm-safe get secret/some-other-secret
+can_i no vsecm-safe list secrets
+can_i no vsecm-safe create secrets
+can_i no vsecm-sentinel get secret/vsecm-root-key
+can_i no vsecm-sentinel list secrets
+kubectl delete namespace "$release_ns" --wait=false >/dev/null 2>&1 || true
+
 echo "$passed passed, $failed failed"
 ((failed == 0 && passed > 0))

@@ -43,26 +43,17 @@ class KubeSafeE2eTest : public ::testing::Test {
     billing_ = vsecm::kube::UniqueName("billing");
     for (const auto& ns : {sys_, apps_, billing_}) kube_->CreateNamespace(ns);
     // The chart's objects: the ServiceAccount, the root key Role (get and update of that one
-    // Secret), the k8s: secrets Role in each workload namespace. Rendered by Helm from the chart
-    // itself (templates/safe-rbac.yaml) when a helm binary is there; else the same objects,
-    // written here.
-    if (!RealKube::Helm().empty()) {
-      vsecm::kube::Run rbac = RealKube::HelmTemplate(
-          sys_, "--set 'safe.k8sSecretNamespaces={" + apps_ + "," + billing_ +
-                    "}' --show-only templates/safe-rbac.yaml");
-      ASSERT_EQ(rbac.exit_code, 0) << rbac.out;
-      ASSERT_THAT(rbac.out, HasSubstr("name: vsecm-safe-k8s-secrets"));
-      kube_->MustKubectl("apply --server-side --field-manager=vsecm-test", rbac.out);
-      rbac_from_ = "the chart, rendered by " + RealKube::Helm();
-    } else {
-      kube_->CreateServiceAccount(sys_, "vsecm-safe");
-      kube_->GrantSecrets(sys_, "vsecm-safe-root-key", {"get", "update"}, sys_, "vsecm-safe",
-                          "vsecm-root-key");
-      for (const auto& ns : {apps_, billing_}) {
-        kube_->GrantSecrets(ns, "vsecm-safe-k8s-secrets", kK8sSecretVerbs, sys_, "vsecm-safe");
-      }
-      rbac_from_ = "objects written like the chart's (no helm binary here)";
-    }
+    // Secret), the k8s: secrets Role in each workload namespace, rendered by the real Helm from
+    // the chart itself (templates/safe-rbac.yaml).
+    ASSERT_FALSE(RealKube::Helm().empty())
+        << "no helm binary: build it with scripts/peers/helm.sh (scripts/setup.sh does)";
+    vsecm::kube::Run rbac = RealKube::HelmTemplate(
+        sys_, "--set 'safe.k8sSecretNamespaces={" + apps_ + "," + billing_ +
+                  "}' --show-only templates/safe-rbac.yaml");
+    ASSERT_EQ(rbac.exit_code, 0) << rbac.out;
+    ASSERT_THAT(rbac.out, HasSubstr("name: vsecm-safe-k8s-secrets"));
+    kube_->MustKubectl("apply --server-side --field-manager=vsecm-test", rbac.out);
+    rbac_from_ = "the chart, rendered by " + RealKube::Helm();
     RecordProperty("rbac", rbac_from_);
     static const bool said = (std::printf("[ kube     ] RBAC: %s\n", rbac_from_.c_str()), true);
     (void)said;
@@ -79,15 +70,10 @@ class KubeSafeE2eTest : public ::testing::Test {
 
   // The chart's pre-install hook: the root key Secret, empty.
   void CreateEmptyRootKeySecret() {
-    if (!RealKube::Helm().empty()) {
-      vsecm::kube::Run secret =
-          RealKube::HelmTemplate(sys_, "--show-only templates/safe-root-key-secret.yaml");
-      ASSERT_EQ(secret.exit_code, 0) << secret.out;
-      kube_->MustKubectl("create", secret.out);
-      return;
-    }
-    kube_->MustKubectl("create", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: vsecm-root-key\n"
-                                 "  namespace: " + sys_ + "\ntype: Opaque\ndata:\n  KEY_TXT: \"\"\n");
+    vsecm::kube::Run secret =
+        RealKube::HelmTemplate(sys_, "--show-only templates/safe-root-key-secret.yaml");
+    ASSERT_EQ(secret.exit_code, 0) << secret.out;
+    kube_->MustKubectl("create", secret.out);
   }
   std::string RootKey() {
     auto s = kube_->GetSecret(sys_, "vsecm-root-key");

@@ -552,12 +552,17 @@ StatusOr<SeenCertificate> SpireTest::SafeCertificate(
 }
 
 std::string SpireTest::Logs() {
-  std::string out;
+  // Ours first and SPIRE's last and shorter: a CI log that keeps only the head and the tail of
+  // a long failure then still shows why our processes did what they did.
+  std::string ours, spire;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(fs::path(dir_.path()) / "logs", ec)) {
-    out += "==== " + entry.path().filename().string() + "\n" + Tail(ReadAll(entry.path())) + "\n";
+    const std::string name = entry.path().filename().string();
+    const bool is_spire = name.rfind("spire-", 0) == 0;
+    (is_spire ? spire : ours) +=
+        "==== " + name + "\n" + Tail(ReadAll(entry.path()), is_spire ? 2500 : 6000) + "\n";
   }
-  return out;
+  return ours + spire;
 }
 
 }  // namespace vsecm::testing

@@ -14,6 +14,28 @@
 namespace vsecm::identity {
 namespace {
 
+// Why the stream ended, in words an operator can act on. SPIRE's agent ends it with
+// PERMISSION_DENIED "no identity issued" when no registration entry selects the caller: that is
+// a missing entry, not a broken agent, and an entry created later is picked up on reconnecting.
+std::string StreamEndReason(const grpc::Status& finished) {
+  const auto code = finished.error_code();
+  if (code == grpc::StatusCode::PERMISSION_DENIED) {
+    return "the workload api issued no identity to this process (" + finished.error_message() +
+           ": no registration entry selects it; create one for its selectors); retrying";
+  }
+  static constexpr const char* kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+      "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  const int n = static_cast<int>(code);
+  const std::string name = n >= 0 && n < static_cast<int>(std::size(kNames))
+                               ? kNames[n]
+                               : "grpc code " + std::to_string(n);
+  return "workload api stream ended (" + name + ": " + finished.error_message() +
+         "); reconnecting";
+}
+
 std::span<const uint8_t> Bytes(const std::string& s) {
   return std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
@@ -171,9 +193,7 @@ void WorkloadApiSource::Run() {
     state_->active = nullptr;
     if (state_->stop) return;
     lock.unlock();
-    ReportError(Unavailable("workload api stream ended (grpc code " +
-                            std::to_string(static_cast<int>(finished.error_code())) + ": " +
-                            finished.error_message() + "); reconnecting"));
+    ReportError(Unavailable(StreamEndReason(finished)));
     lock.lock();
     if (state_->wake.wait_for(lock, backoff, [&] { return state_->stop; })) return;
     backoff = std::min(backoff * 2, state_->options.max_backoff);

@@ -1,8 +1,10 @@
 // vsecm-sdk-client: VSecM's own Go SDK (github.com/spiffe/vsecm-sdk-go, as published) run against
 // our Safe, the way a VSecM user's workload runs it. Not our code under test: the SDK is.
 //
-//	vsecm-sdk-client fetch          prints the workload's secret (sentry.Fetch) and exits 0;
-//	                                exit 3 when the Safe has none (sentry.ErrSecretNotFound)
+//	vsecm-sdk-client fetch          prints the workload's secret (sentry.Fetch) and exits 0,
+//	                                its created and updated fields on stderr; exit 3 when the
+//	                                Safe has none (sentry.ErrSecretNotFound), 4 when the Safe's
+//	                                answer carried an "err" (the SDK returns those as data)
 //	vsecm-sdk-client watch SECONDS  runs sentry.Watch (writes VSECM_SIDECAR_SECRETS_PATH) for
 //	                                SECONDS, then exits 0
 //
@@ -36,6 +38,11 @@ func main() {
 			fmt.Fprintln(os.Stderr, "vsecm-sdk-client: fetch failed:", err)
 			os.Exit(1)
 		}
+		if secret.Err != "" {
+			fmt.Fprintln(os.Stderr, "vsecm-sdk-client: the Safe answered with an error:", secret.Err)
+			os.Exit(4)
+		}
+		fmt.Fprintf(os.Stderr, "created=%s\nupdated=%s\n", secret.Created, secret.Updated)
 		fmt.Print(secret.Data)
 	case "watch":
 		if len(os.Args) < 3 {
