@@ -11,7 +11,7 @@
 
 #include <boost/beast/http/status.hpp>
 
-#include "secret_body.hpp"
+#include "http_types.hpp"
 #include "vsecm/kernel/secret_registry.hpp"
 #include "vsecm/kernel/secure_memory.hpp"
 #include "vsecm/kernel/timestamp.hpp"

@@ -59,7 +59,7 @@
 
 #include "connection_budget.hpp"
 #include "metrics.hpp"
-#include "secret_body.hpp"
+#include "http_types.hpp"
 #include "vsecm/sdk/status.hpp"
 
 namespace vsecm::safe {

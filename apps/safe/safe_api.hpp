@@ -26,7 +26,7 @@
 #include "https_server.hpp"
 #include "lifecycle.hpp"
 #include "metrics.hpp"
-#include "secret_body.hpp"
+#include "http_types.hpp"
 #include "vsecm/kernel/safe_kernel.hpp"
 
 namespace vsecm::safe {

@@ -9,7 +9,7 @@
 
 #include <boost/beast/http/write.hpp>
 
-#include "apps/safe/secret_body.hpp"
+#include "vsecm/secure_http/secret_body.hpp"
 #include "vsecm/kernel/secure_memory.hpp"
 
 namespace vsecm::testing {
@@ -18,29 +18,29 @@ namespace {
 namespace http = boost::beast::http;
 
 TEST(PlaintextHygieneTest, SerializeToSecretIsWhatBeastWrites) {
-  safe::Response response{http::status::ok, 11};
+  secure_http::Response response{http::status::ok, 11};
   response.set(http::field::content_type, "application/json");
   response.body() = kernel::SecretBytes::CopyOf(std::string_view(R"({"data":"hunter2"})"));
   response.prepare_payload();
   std::ostringstream beast;
   beast << response;
-  kernel::SecretBytes wire = safe::SerializeToSecret(response);
+  kernel::SecretBytes wire = secure_http::SerializeToSecret(response);
   EXPECT_EQ(std::string(wire.ExposeText()), beast.str());
   EXPECT_NE(beast.str().find("\r\n\r\n{\"data\":\"hunter2\"}"), std::string::npos);
 
-  safe::Request request{http::verb::post, "/sentinel/v1/secrets", 11};
+  secure_http::Request request{http::verb::post, "/sentinel/v1/secrets", 11};
   request.set(http::field::host, "127.0.0.1:8443");
   request.body() = kernel::SecretBytes::CopyOf(std::string_view(R"({"value":"v"})"));
   request.prepare_payload();
   std::ostringstream beast_request;
   beast_request << request;
-  EXPECT_EQ(std::string(safe::SerializeToSecret(request).ExposeText()), beast_request.str());
+  EXPECT_EQ(std::string(secure_http::SerializeToSecret(request).ExposeText()), beast_request.str());
 
-  safe::Response empty{http::status::not_found, 11};
+  secure_http::Response empty{http::status::not_found, 11};
   empty.prepare_payload();
   std::ostringstream beast_empty;
   beast_empty << empty;
-  EXPECT_EQ(std::string(safe::SerializeToSecret(empty).ExposeText()), beast_empty.str());
+  EXPECT_EQ(std::string(secure_http::SerializeToSecret(empty).ExposeText()), beast_empty.str());
 }
 
 #if defined(__x86_64__)

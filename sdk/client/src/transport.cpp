@@ -20,7 +20,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <fmt/format.h>
 
-#include "apps/safe/secret_body.hpp"
+#include "vsecm/secure_http/secret_body.hpp"
 #include "vsecm/identity/tls.hpp"
 
 namespace vsecm::client::internal {
@@ -30,7 +30,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using Stream = beast::ssl_stream<beast::tcp_stream>;
-using safe::SecretBody;
+using secure_http::SecretBody;
 
 class TlsContext {
  public:
@@ -77,7 +77,7 @@ struct Transport::Impl {
   tcp::resolver resolver{ioc};
   std::unique_ptr<Stream> stream;
   uint64_t stream_generation = 0;  // the SVID generation `stream` was opened with
-  safe::SecureFlatBuffer buffer;
+  secure_http::SecureFlatBuffer buffer;
   std::atomic<bool> interrupted{false};
 
   Impl(TransportConfig c, std::shared_ptr<TlsContext> t) : config(std::move(c)), tls(std::move(t)) {}
@@ -260,7 +260,7 @@ struct Transport::Impl {
 
       // One secure buffer: written as Beast's header and body buffers, the body would be
       // coalesced into ssl_stream's ordinary heap buffer first (see SerializeToSecret).
-      const kernel::SecretBytes wire = safe::SerializeToSecret(request);
+      const kernel::SecretBytes wire = secure_http::SerializeToSecret(request);
       auto& tcp_stream = beast::get_lowest_layer(*stream);
       tcp_stream.expires_after(config.request_timeout);
       beast::error_code ec = Run([&](auto handler) {

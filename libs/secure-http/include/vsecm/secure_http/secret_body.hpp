@@ -1,8 +1,11 @@
+// libs/secure-http: HTTP messages whose bodies live only in secure memory. MAY HOLD PLAIN TEXT (in
+// kernel::SecretBytes only). Used by the Safe's server and by the workload client.
+//
 // HTTP bodies that live only in secure memory. Upserts carry secret values in and workload
 // reads carry them out, so neither may pass through Beast's ordinary std::string bodies, which
 // would leave unwiped copies on the heap. The connection's read buffer uses SecureAllocator too.
-#ifndef VSECM_APPS_SAFE_SECRET_BODY_HPP_
-#define VSECM_APPS_SAFE_SECRET_BODY_HPP_
+#ifndef VSECM_SECURE_HTTP_SECRET_BODY_HPP_
+#define VSECM_SECURE_HTTP_SECRET_BODY_HPP_
 
 #include <cstdint>
 #include <cstring>
@@ -20,7 +23,7 @@
 
 #include "vsecm/kernel/secure_memory.hpp"
 
-namespace vsecm::safe {
+namespace vsecm::secure_http {
 
 // A standard allocator over the kernel's secure memory: locked, never dumped, wiped on free.
 template <class T>
@@ -181,6 +184,6 @@ kernel::SecretBytes SerializeToSecret(
   return wire;
 }
 
-}  // namespace vsecm::safe
+}  // namespace vsecm::secure_http
 
-#endif  // VSECM_APPS_SAFE_SECRET_BODY_HPP_
+#endif  // VSECM_SECURE_HTTP_SECRET_BODY_HPP_
