@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "config_internal.hpp"
+#include "vsecm/kernel/plugin_library.hpp"
 
 namespace vsecm::kernel {
 namespace {
@@ -139,7 +140,7 @@ StatusOr<std::string> StorePluginFor(const std::string& value) {
           config_internal::Quote(value)));
     }
   }
-  if (config_internal::IsPluginName(value)) return value;
+  if (IsValidPluginName(value)) return value;
   return InvalidArgument(
       fmt::format("{} is neither a VSecM backing store (file, k8s) nor a store plugin's name",
                   config_internal::Quote(value)));

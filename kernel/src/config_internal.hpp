@@ -21,7 +21,6 @@ bool ParseGoBool(std::string_view text, bool* out);
 bool ParseYamlBool(std::string_view text, bool* out);
 // Decimal, optional sign, fits in int64. `normalized` gets the canonical text ("-7", "42").
 bool ParseDecimalInt64(std::string_view text, std::string* normalized);
-bool IsPluginName(std::string_view name);
 // 64 hex digits in either case; `normalized` gets them in lower case.
 bool ParseSha256(std::string_view text, std::string* normalized);
 bool IsEnvVarName(std::string_view name);

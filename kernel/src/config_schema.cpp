@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "config_internal.hpp"
+#include "vsecm/kernel/plugin_library.hpp"
 
 namespace vsecm::kernel::config_internal {
 namespace {
@@ -63,7 +64,7 @@ Status SetPluginName(const KeyRule& rule, const ConfigValue& value, Draft& draft
     draft.transform_disabled = true;
     return Status::Ok();
   }
-  if (!IsPluginName(value.text)) {
+  if (!IsValidPluginName(value.text)) {
     return Invalid(fmt::format(
         "{} is not a plugin name: expected lower-case letters, digits, '.', '_' and '-', "
         "starting with a letter or digit (the file is <name>.so in the plugin directory)",

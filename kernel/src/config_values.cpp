@@ -38,7 +38,6 @@ namespace config_internal {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsLowerAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z'); }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
@@ -84,12 +83,6 @@ bool ParseDecimalInt64(std::string_view text, std::string* normalized) {
   if (ec != std::errc() || end != parse.data() + parse.size()) return false;
   *normalized = std::to_string(value);
   return true;
-}
-
-bool IsPluginName(std::string_view name) {
-  if (name.empty() || name.size() > 128 || !IsLowerAlnum(name[0])) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return IsLowerAlnum(c) || c == '.' || c == '_' || c == '-'; });
 }
 
 bool ParseSha256(std::string_view text, std::string* normalized) {

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <utility>
@@ -44,17 +43,6 @@ class FileDescriptor {
 
 std::string Errno() { return strerror(errno); }
 
-bool IsValidPluginName(std::string_view name) {
-  if (name.empty() || name.size() > 128) return false;
-  if (!std::islower(static_cast<unsigned char>(name[0])) &&
-      !std::isdigit(static_cast<unsigned char>(name[0]))) {
-    return false;
-  }
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-           c == '.' || c == '_' || c == '-';
-  });
-}
 
 // The file and its directory must not be replaceable by anyone but root.
 Status CheckOwnership(const std::string& path, const struct stat& st) {
@@ -183,6 +171,14 @@ Status ValidateDescriptor(const std::string& path, const vsecm_plugin_descriptor
 }
 
 }  // namespace
+
+bool IsValidPluginName(std::string_view name) {
+  // Byte ranges, not <cctype>: the answer must not depend on the process's locale.
+  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (name.empty() || name.size() > 128 || !lower_alnum(name[0])) return false;
+  return std::all_of(name.begin(), name.end(),
+                     [&](char c) { return lower_alnum(c) || c == '.' || c == '_' || c == '-'; });
+}
 
 const char* PluginKindName(vsecm_plugin_kind kind) {
   switch (kind) {

@@ -167,6 +167,13 @@ struct Exported {
     return Guard(e, [&] { Sink s(o); return Self(i)->Apply(View(v), AsText(t), AsText(f), s); });
   }
 
+  // Exactly one kind, named by the base class: a class that derives from PluginBase alone (or
+  // from two kinds) is refused at compile time rather than exported as a transform.
+  static constexpr int kKindCount = int{std::is_base_of_v<CryptoPlugin, Impl>} +
+                                    int{std::is_base_of_v<StorePlugin, Impl>} +
+                                    int{std::is_base_of_v<TransformPlugin, Impl>};
+  static_assert(kKindCount == 1,
+                "a plugin derives from exactly one of CryptoPlugin, StorePlugin, TransformPlugin");
   static constexpr vsecm_plugin_kind Kind() {
     if constexpr (std::is_base_of_v<CryptoPlugin, Impl>) return VSECM_KIND_CRYPTO;
     else if constexpr (std::is_base_of_v<StorePlugin, Impl>) return VSECM_KIND_STORE;
