@@ -46,8 +46,23 @@ int RunSidecar(const SidecarOptions& options, const Fetcher& fetch, SecretFile& 
         }
       }
     } else if (secret.status().code() == StatusCode::kNotFound) {
+      // Deleted, expired, or never registered: the Safe answered that this workload has no
+      // secret. VSecM's SDK (sentry.Watch) empties the file then, so a delete revokes the secret
+      // in the pod; so do we. An unreachable Safe is a failure below and keeps the file.
       outcome = Outcome::kNoSecret;
-      problem = delivery::FailureReason(secret.status()) + "; keeping " + file.path() + " as it is";
+      std::lock_guard<std::mutex> lock(stop.Critical());
+      StatusOr<bool> emptied = file.Update(kernel::SecretBytes());
+      if (!emptied.ok()) {
+        outcome = Outcome::kFailed;
+        problem = "the Safe has no secret for this workload, and emptying " + file.path() +
+                  " failed: " + emptied.status().message();
+      } else {
+        if (*emptied) {
+          kernel::LogInfo(kLog, "the Safe has no secret for this workload ({}): emptied {}",
+                          delivery::FailureReason(secret.status()), file.path());
+        }
+        problem = delivery::FailureReason(secret.status()) + "; " + file.path() + " is empty";
+      }
     } else {
       problem = "cannot fetch the secret: " + delivery::FailureReason(secret.status()) + " (" +
                 secret.status().message() + ")";

@@ -140,30 +140,42 @@ TEST_F(SidecarE2eTest, KeepsTheFileWhileTheSafeIsDownBacksOffAndResumes) {
   EXPECT_TRUE(sidecar.Running());
 }
 
-TEST_F(SidecarE2eTest, NoSecretLeavesTheFileAndOnceExitsAfterTheFirstSecret) {
-  // --once waits through "no secret" until there is one.
+TEST_F(SidecarE2eTest, NoSecretEmptiesTheFileAndOnceExitsAfterTheFirstSecret) {
+  // --once waits through "no secret" until there is one; meanwhile the file is there and empty,
+  // as VSecM's SDK (sentry.Watch) leaves it.
   DeliveryProcess once;
   ASSERT_TRUE(StartSidecar(once, {}, {"--once"}));
   ASSERT_TRUE(Eventually([&] { return once.Count("no secret for this workload yet") >= 1; }))
       << once.Log();
   EXPECT_TRUE(once.Running());
-  EXPECT_FALSE(std::filesystem::exists(secrets_));
+  EXPECT_TRUE(std::filesystem::exists(secrets_));
+  EXPECT_EQ(Content(), "");
   Put("only");
   EXPECT_EQ(once.Wait(30), 0) << once.Log();
   EXPECT_EQ(Content(), "only");
 
-  // Deleting the secret (404) leaves the file in place.
+  // Deleting the secret (404) empties the file: a delete revokes the secret in the pod. Said
+  // once in the log, and a 404 is not a failure: no back-off.
   DeliveryProcess sidecar;
   ASSERT_TRUE(StartSidecar(sidecar));
+  ASSERT_TRUE(Eventually([&] { return sidecar.Count("poll \\d+: secret delivered") >= 1; }))
+      << sidecar.Log();
+  // (Both processes log to the same file: count from here.)
+  const size_t emptied_before = sidecar.Count("emptied " + secrets_);
   auto sentinel = ClientFor(ApiUrl(safe_), safe_.Sentinel());
   ASSERT_TRUE(sentinel.ok());
   ASSERT_TRUE((*sentinel)->Delete({"billing"}).ok());
-  ASSERT_TRUE(Eventually([&] { return sidecar.Count("no secret for this workload yet") >= 1; }))
-      << sidecar.Log();
+  ASSERT_TRUE(Eventually([&] { return Content().empty(); })) << sidecar.Log();
+  EXPECT_TRUE(std::filesystem::exists(secrets_));
+  EXPECT_EQ(StatOf(secrets_).st_mode & 0777, 0600u);
   const size_t polls = sidecar.Count("poll \\d+: no secret");
   ASSERT_TRUE(Eventually([&] { return sidecar.Count("poll \\d+: no secret") >= polls + 3; }));
-  EXPECT_EQ(Content(), "only");
-  EXPECT_EQ(sidecar.Count("next poll in"), 0u);  // a 404 is not a failure: no back-off
+  EXPECT_EQ(sidecar.Count("emptied " + secrets_), emptied_before + 1) << sidecar.Log();
+  EXPECT_EQ(sidecar.Count("next poll in"), 0u);
+
+  // Registered again: delivered again.
+  Put("back");
+  EXPECT_TRUE(Eventually([&] { return Content() == "back"; })) << sidecar.Log();
 }
 
 TEST_F(SidecarE2eTest, UsageErrorsAndHelp) {
