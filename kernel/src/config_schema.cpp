@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "config_internal.hpp"
-#include "vsecm/kernel/plugin_library.hpp"
+#include "vsecm/kernel/plugin_name.hpp"
 
 namespace vsecm::kernel::config_internal {
 namespace {

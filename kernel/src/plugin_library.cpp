@@ -21,6 +21,7 @@
 #include "vsecm/abi/vsecm_crypto.h"
 #include "vsecm/abi/vsecm_store.h"
 #include "vsecm/abi/vsecm_transform.h"
+#include "vsecm/kernel/plugin_name.hpp"
 
 namespace vsecm::kernel {
 namespace {
@@ -42,7 +43,6 @@ class FileDescriptor {
 };
 
 std::string Errno() { return strerror(errno); }
-
 
 // The file and its directory must not be replaceable by anyone but root.
 Status CheckOwnership(const std::string& path, const struct stat& st) {
@@ -171,14 +171,6 @@ Status ValidateDescriptor(const std::string& path, const vsecm_plugin_descriptor
 }
 
 }  // namespace
-
-bool IsValidPluginName(std::string_view name) {
-  // Byte ranges, not <cctype>: the answer must not depend on the process's locale.
-  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (name.empty() || name.size() > 128 || !lower_alnum(name[0])) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [&](char c) { return lower_alnum(c) || c == '.' || c == '_' || c == '-'; });
-}
 
 const char* PluginKindName(vsecm_plugin_kind kind) {
   switch (kind) {

@@ -62,7 +62,7 @@ fuzz_build() {
   fi
   local args=(-I"$FUZZ_ROOT/sdk/include" -I"$FUZZ_ROOT/kernel/include")
   local d
-  for d in "$FUZZ_ROOT"/plugins/*/include; do args+=(-I"$d"); done
+  for d in "$FUZZ_ROOT"/plugins/*/include "$FUZZ_ROOT"/libs/*/include; do args+=(-I"$d"); done
   local sources=() libs=() kind value
   while read -r kind value; do
     case $kind in

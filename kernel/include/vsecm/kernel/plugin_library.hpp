@@ -37,10 +37,6 @@ struct PluginLoadOptions {
 
 const char* PluginKindName(vsecm_plugin_kind kind);  // "crypto", "store", "transform", "unknown"
 
-// The one rule for plugin names, for descriptors and configuration alike: 1 to 128 of
-// [a-z0-9._-], starting with a letter or digit (the file is <name>.so in the plugin directory).
-bool IsValidPluginName(std::string_view name);
-
 // A loaded, verified plugin library. Shared by every instance created from it; the library stays
 // mapped as long as any holder lives, so no plugin object can outlive its code.
 class PluginLibrary {
